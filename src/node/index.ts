@@ -1,0 +1,6 @@
+/**
+ * `sbackup/node`: what only Node can do. File sources and sinks, the node:crypto / node:zlib
+ * backend, and the local backup folder on disk. Everything in the core entry works in Node too.
+ */
+
+export { nodeBackend } from './backend.js';
