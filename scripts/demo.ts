@@ -10,9 +10,12 @@ import { generateRecoveryKey } from '../src/keys/recoveryKey.js';
 const aep = generateRecoveryKey();
 const aci = crypto.randomUUID();
 process.stdout.write(`recovery key: ${aep}\naci:          ${aci}\n`);
-process.exitCode = await runCli(['keys', '--aci', aci, '--media-root-key', '00'.repeat(32), '--media-name', 'example.jpg'], {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: { SBACKUP_AEP: aep },
-  readStdin: async () => '',
-});
+process.exitCode = await runCli(
+  ['keys', '--aci', aci, '--media-root-key', '00'.repeat(32), '--media-name', 'example.jpg'],
+  {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: { SBACKUP_AEP: aep },
+    readStdin: async () => '',
+  },
+);

@@ -87,7 +87,8 @@ export async function recoveryKeyOption(value: string | undefined, ctx: CliConte
   let raw = value;
   if (raw === '-') raw = (await ctx.readStdin()).split(/\r?\n/)[0] ?? '';
   raw ??= ctx.env.SBACKUP_AEP;
-  if (raw === undefined) throw new UsageError('missing option --aep (or set SBACKUP_AEP, or pass --aep - to read it from stdin)');
+  if (raw === undefined)
+    throw new UsageError('missing option --aep (or set SBACKUP_AEP, or pass --aep - to read it from stdin)');
   try {
     return normalizeRecoveryKey(raw);
   } catch (e) {

@@ -12,7 +12,17 @@ import {
   deriveThumbnailTransitKey,
   type SplitKey,
 } from '../../keys/hierarchy.js';
-import { aciOption, type Command, EXIT_OK, hex, hexOption, parse, printJson, recoveryKeyOption, UsageError } from '../io.js';
+import {
+  aciOption,
+  type Command,
+  EXIT_OK,
+  hex,
+  hexOption,
+  parse,
+  printJson,
+  recoveryKeyOption,
+  UsageError,
+} from '../io.js';
 
 const split = (k: SplitKey) => ({ hmacKey: hex(k.hmacKey), aesKey: hex(k.aesKey) });
 
@@ -64,7 +74,10 @@ your shell history, set SBACKUP_AEP instead of --aep, or pass --aep - and write 
     }
 
     const backupKey = deriveBackupKey(aep);
-    const out: Record<string, unknown> = { backupKey: hex(backupKey), localMetadataKey: hex(deriveLocalMetadataKey(backupKey)) };
+    const out: Record<string, unknown> = {
+      backupKey: hex(backupKey),
+      localMetadataKey: hex(deriveLocalMetadataKey(backupKey)),
+    };
     if (aci !== undefined) {
       const backupId = deriveBackupId(backupKey, aci);
       const pair = deriveBackupIdKeyPair(backupKey, aci);

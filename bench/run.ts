@@ -1,0 +1,23 @@
+/**
+ * `npm run bench`: runs every bench/*.bench.ts in its own process (so peak RSS is per benchmark)
+ * and prints their reports. `npm run bench -- <name>` runs only benchmarks whose file name
+ * contains <name>. Each benchmark prints MB/s side by side with its reference and the ratios.
+ */
+
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const filter = process.argv[2] ?? '';
+const files = readdirSync(here)
+  .filter((f) => f.endsWith('.bench.ts') && f.includes(filter))
+  .sort();
+let failed = 0;
+for (const f of files) {
+  console.log(`\n=== ${f} ===`);
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, f)], { stdio: 'inherit' });
+  if (r.status !== 0) failed++;
+}
+if (failed > 0) process.exitCode = 1;

@@ -1,0 +1,23 @@
+/**
+ * Access to the oracle (libsignal-client 0.103.0, a devDependency) and to Signal's corpora in
+ * ../shared/interop. Node-only; used by test/interop/*.test.ts.
+ */
+
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+
+/** Root of the shared material (corpora, reference notes): $SBACKUP_SHARED or ../shared beside the checkout. */
+export const SHARED_DIR = process.env.SBACKUP_SHARED ?? fileURLToPath(new URL('../../../shared', import.meta.url));
+export const INTEROP_DIR = join(SHARED_DIR, 'interop');
+
+export const libsignal = {
+  accountKeys:
+    require('@signalapp/libsignal-client/dist/AccountKeys.js') as typeof import('@signalapp/libsignal-client/dist/AccountKeys.js'),
+  address:
+    require('@signalapp/libsignal-client/dist/Address.js') as typeof import('@signalapp/libsignal-client/dist/Address.js'),
+  messageBackup:
+    require('@signalapp/libsignal-client/dist/MessageBackup.js') as typeof import('@signalapp/libsignal-client/dist/MessageBackup.js'),
+};
