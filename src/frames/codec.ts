@@ -1,0 +1,243 @@
+/**
+ * Binary codec of single messages: BackupInfo and Frame (and MetadataPb) to and from protobuf
+ * bytes, on top of the static code protobufjs-cli generates in `generated/schema.js`.
+ *
+ * **64-bit integers are `bigint`** everywhere in the public API (every `uint64` field: ids,
+ * timestamps, `muteUntilMs`, …). Decoding always yields `bigint` (never protobufjs `Long`
+ * objects, never lossy numbers, whatever the runtime); encoding takes `bigint` (a safe integer
+ * `number` is also accepted). The custom reader and writer below do this without touching
+ * protobufjs's global configuration.
+ *
+ * **Unknown fields are kept**: each decoded message stores the raw bytes of fields this schema
+ * does not know in `$unknowns`, and encoding writes them back (after the known fields of the same
+ * message). See `unknown.ts` for the readable report.
+ */
+
+import $protobuf from 'protobufjs/minimal.js';
+import { BackupError } from '../errors.js';
+import { assertBytes } from '../internal/bytes.js';
+import { signal, svrb } from './generated/schema.js';
+
+/** The header record of a backup (the first message of the plaintext). */
+export type BackupInfo = signal.backup.BackupInfo.$Properties;
+/** One record of a backup after the BackupInfo. */
+export type Frame = signal.backup.Frame.$Properties;
+/** The metadata block of a modern encrypted backup file (`svrb.backup_metadata.MetadataPb`). */
+export type MetadataPb = svrb.backup_metadata.MetadataPb.$Properties;
+
+/** Which item a frame carries: the name of the `Frame.item` oneof member that is set. */
+export type FrameKind =
+  | 'account'
+  | 'recipient'
+  | 'chat'
+  | 'chatItem'
+  | 'stickerPack'
+  | 'adHocCall'
+  | 'notificationProfile'
+  | 'chatFolder';
+
+/** The members of `Frame.item`, in field-number order (backup.proto, Frame). */
+export const FRAME_KINDS: readonly FrameKind[] = [
+  'account',
+  'recipient',
+  'chat',
+  'chatItem',
+  'stickerPack',
+  'adHocCall',
+  'notificationProfile',
+  'chatFolder',
+];
+
+const TWO_POW_32 = 0x1_0000_0000;
+const MAX_UINT64 = (1n << 64n) - 1n;
+
+// The parts of protobufjs's Reader and Writer the subclasses below use (its typings say Long).
+interface ReaderInternals {
+  buf: Uint8Array;
+  pos: number;
+  len: number;
+  discardUnknown: boolean;
+}
+interface WriterInternals {
+  buf: Uint8Array;
+  pos: number;
+  uint32(value: number): WriterInternals;
+  uint64(value: { low: number; high: number }): WriterInternals;
+  fork(): WriterInternals;
+  ldelim(): WriterInternals;
+}
+const ReaderBase = $protobuf.Reader as unknown as new (bytes: Uint8Array) => ReaderInternals;
+const WriterBase = $protobuf.Writer as unknown as new () => WriterInternals;
+
+/** A protobufjs reader that keeps unknown fields and reads `uint64` as `bigint`. */
+class BigIntReader extends ReaderBase {
+  constructor(bytes: Uint8Array) {
+    super(bytes);
+    this.discardUnknown = false;
+  }
+
+  uint64(): bigint {
+    const buf = this.buf;
+    let pos = this.pos;
+    // Fast path: up to 7 bytes (49 bits) add up exactly in a double.
+    let low = 0;
+    let scale = 1;
+    for (let i = 0; i < 7; i++) {
+      if (pos >= this.len) throw new RangeError(`index out of range: ${pos} + 1 > ${this.len}`);
+      const b = buf[pos++]!;
+      low += (b & 0x7f) * scale;
+      scale *= 128;
+      if (b < 0x80) {
+        this.pos = pos;
+        return BigInt(low);
+      }
+    }
+    let value = BigInt(low);
+    let shift = 49n;
+    for (let i = 7; i < 10; i++) {
+      if (pos >= this.len) throw new RangeError(`index out of range: ${pos} + 1 > ${this.len}`);
+      const b = buf[pos++]!;
+      value |= BigInt(b & 0x7f) << shift;
+      shift += 7n;
+      if (b < 0x80) {
+        this.pos = pos;
+        return BigInt.asUintN(64, value);
+      }
+    }
+    throw new Error('invalid varint encoding');
+  }
+}
+
+/** A protobufjs writer that takes `bigint` for `uint64` and returns unshared output. */
+class BigIntWriter extends WriterBase {
+  override uint64(value: unknown): WriterInternals {
+    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value < TWO_POW_32) {
+      return this.uint32(value);
+    }
+    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+      return super.uint64({ low: value >>> 0, high: Math.floor(value / TWO_POW_32) >>> 0 });
+    }
+    if (typeof value !== 'bigint') {
+      throw new TypeError(
+        `64-bit field expected bigint, got ${typeof value === 'number' ? 'unsafe number' : typeof value}`,
+      );
+    }
+    if (value < 0n || value > MAX_UINT64) throw new RangeError(`uint64 field out of range: ${value}`);
+    if (value < BigInt(TWO_POW_32)) return this.uint32(Number(value));
+    return super.uint64({ low: Number(value & 0xffffffffn) | 0, high: Number(value >> 32n) | 0 });
+  }
+
+  uint64s(values: unknown[]): WriterInternals {
+    this.fork();
+    for (const v of values) this.uint64(v);
+    return this.ldelim();
+  }
+
+  /** The written bytes in a fresh buffer of exactly their size (no shared pool). */
+  finish(): Uint8Array {
+    const out = new Uint8Array(this.pos);
+    out.set(this.buf.subarray(0, this.pos));
+    return out;
+  }
+}
+
+/** Creates a writer for the generated encoders (used by the stream encoder to add length prefixes). */
+export function newWriter(): $protobuf.Writer {
+  return new BigIntWriter() as unknown as $protobuf.Writer;
+}
+
+interface StaticMessage<T> {
+  decode(reader: $protobuf.Reader | Uint8Array): T;
+  encode(message: T, writer?: $protobuf.Writer): $protobuf.Writer;
+}
+
+function decodeWith<T>(type: StaticMessage<T>, bytes: Uint8Array, what: string): T {
+  assertBytes(bytes, 'bytes');
+  try {
+    return type.decode(new BigIntReader(bytes) as unknown as $protobuf.Reader);
+  } catch (e) {
+    throw new BackupError('INVALID_FRAME', `${what} does not parse as protobuf: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function encodeWith<T>(type: StaticMessage<T>, message: T, name: string): Uint8Array {
+  if (typeof message !== 'object' || message === null) throw new TypeError(`"${name}" expected an object`);
+  return type.encode(message, new BigIntWriter() as unknown as $protobuf.Writer).finish();
+}
+
+/**
+ * Decodes one Frame (without its length prefix). Byte fields of the result may share memory with
+ * `bytes`; fields unknown to this schema are kept (see {@link findUnknownFields}).
+ * @throws {BackupError} `INVALID_FRAME` when the bytes are not a well-formed Frame.
+ * @throws {TypeError} when `bytes` is not a Uint8Array.
+ */
+export function decodeFrame(bytes: Uint8Array): Frame {
+  return decodeWith(signal.backup.Frame, bytes, 'frame');
+}
+
+/**
+ * Encodes one Frame (without a length prefix). Unknown fields kept from decoding are written back.
+ * @throws {TypeError} when `frame` is not an object or a 64-bit field is not a bigint / safe integer.
+ * @throws {RangeError} when a 64-bit value is negative or above 2^64-1.
+ */
+export function encodeFrame(frame: Frame): Uint8Array {
+  return encodeWith(signal.backup.Frame, frame, 'frame');
+}
+
+/**
+ * Decodes the BackupInfo header message (without its length prefix).
+ * @throws {BackupError} `INVALID_FRAME` when the bytes are not a well-formed BackupInfo.
+ * @throws {TypeError} when `bytes` is not a Uint8Array.
+ */
+export function decodeBackupInfo(bytes: Uint8Array): BackupInfo {
+  return decodeWith(signal.backup.BackupInfo, bytes, 'BackupInfo');
+}
+
+/**
+ * Encodes the BackupInfo header message (without a length prefix).
+ * @throws {TypeError} when `info` is not an object or a 64-bit field is not a bigint / safe integer.
+ * @throws {RangeError} when a 64-bit value is out of range.
+ */
+export function encodeBackupInfo(info: BackupInfo): Uint8Array {
+  return encodeWith(signal.backup.BackupInfo, info, 'info');
+}
+
+/**
+ * Decodes a MetadataPb (the metadata block of a modern encrypted backup, without its prefix).
+ * @throws {BackupError} `INVALID_FRAME` when the bytes are not a well-formed MetadataPb.
+ * @throws {TypeError} when `bytes` is not a Uint8Array.
+ */
+export function decodeMetadataPb(bytes: Uint8Array): MetadataPb {
+  return decodeWith(svrb.backup_metadata.MetadataPb, bytes, 'MetadataPb');
+}
+
+/**
+ * Encodes a MetadataPb (without a length prefix).
+ * @throws {TypeError} when `metadata` is not an object.
+ */
+export function encodeMetadataPb(metadata: MetadataPb): Uint8Array {
+  return encodeWith(svrb.backup_metadata.MetadataPb, metadata, 'metadata');
+}
+
+/** Encodes into an existing writer (internal: the stream encoder uses it with fork/ldelim). */
+export function encodeFrameInto(frame: Frame, writer: $protobuf.Writer): void {
+  signal.backup.Frame.encode(frame, writer);
+}
+
+/** Encodes BackupInfo into an existing writer (internal). */
+export function encodeBackupInfoInto(info: BackupInfo, writer: $protobuf.Writer): void {
+  signal.backup.BackupInfo.encode(info, writer);
+}
+
+/**
+ * The kind of item a frame carries, or `undefined` for a frame with no item (readers skip those;
+ * libsignal's validator rejects them).
+ * @throws {TypeError} when `frame` is not an object.
+ */
+export function frameKind(frame: Frame): FrameKind | undefined {
+  if (typeof frame !== 'object' || frame === null) throw new TypeError('"frame" expected an object');
+  for (const kind of FRAME_KINDS) {
+    if (frame[kind] != null && Object.hasOwn(frame, kind)) return kind;
+  }
+  return undefined;
+}
