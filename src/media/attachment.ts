@@ -13,7 +13,7 @@ import { BackupError } from '../errors.js';
 import { assertBytes, concatBytes, constantTimeEqual } from '../internal/bytes.js';
 import type { SplitKey } from '../keys/hierarchy.js';
 import { randomBytes, type RandomSource } from '../random.js';
-import { CbcHmacDecryptEngine, CbcHmacEncryptEngine, concat2, now, then } from './cbcHmac.js';
+import { andThen, CbcHmacDecryptEngine, CbcHmacEncryptEngine, concat2, now } from './cbcHmac.js';
 import {
   ATTACHMENT_KEY_HALF,
   ATTACHMENT_KEY_LENGTH,
@@ -151,7 +151,7 @@ class EncryptCore {
   }
 
   end(): MaybePromise<Uint8Array> {
-    return then(this.engine.end(), (last) => {
+    return andThen(this.engine.end(), (last) => {
       this.info = {
         size: this.size,
         paddedSize: paddedSize(this.size),
@@ -358,12 +358,12 @@ class DecryptCore {
   }
 
   push(chunk: Uint8Array): MaybePromise<Uint8Array> {
-    return then(this.engine.push(chunk), (plain) => (this.trimmer ? this.trimmer.take(plain) : EMPTY));
+    return andThen(this.engine.push(chunk), (plain) => (this.trimmer ? this.trimmer.take(plain) : EMPTY));
   }
 
   end(): MaybePromise<Uint8Array> {
     // The MAC is checked before the digest (Desktop's order): a wrong key reads as MAC_MISMATCH.
-    return then(this.engine.end(), (plain) => {
+    return andThen(this.engine.end(), (plain) => {
       if (this.blobHash !== undefined && !constantTimeEqual(this.blobHash.digest(), this.options.digest!)) {
         throw new BackupError('DIGEST_MISMATCH', 'encrypted attachment does not match its digest');
       }

@@ -14,7 +14,7 @@ import { AES_BLOCK_SIZE, IV_LENGTH, MAC_LENGTH } from './constants.js';
 const EMPTY = new Uint8Array(0);
 
 /** Applies `f` to `v` now when it is a value, or when it resolves. */
-export function then<T, U>(v: MaybePromise<T>, f: (t: T) => MaybePromise<U>): MaybePromise<U> {
+export function andThen<T, U>(v: MaybePromise<T>, f: (t: T) => MaybePromise<U>): MaybePromise<U> {
   return v instanceof Promise ? v.then(f) : f(v);
 }
 
@@ -75,11 +75,11 @@ export class CbcHmacEncryptEngine {
 
   push(data: Uint8Array): MaybePromise<Uint8Array> {
     if (data.length === 0 && this.iv === undefined) return EMPTY;
-    return then(this.cbc.update(data), (ct) => this.emit(ct));
+    return andThen(this.cbc.update(data), (ct) => this.emit(ct));
   }
 
   end(): MaybePromise<Uint8Array> {
-    return then(this.cbc.final(), (ct) => {
+    return andThen(this.cbc.final(), (ct) => {
       const body = this.emit(ct);
       const tag = this.mac.digest();
       this.observe(tag);
