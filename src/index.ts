@@ -162,3 +162,16 @@ export {
   type NetworkType,
   backupSchedule,
 } from './api/schedule.js';
+
+// Policy: ephemeral-content exclusions (issue 7)
+export {
+  type BackupPurpose,
+  type ExclusionAction,
+  type ExclusionEntry,
+  type ExclusionPolicyOptions,
+  type ExclusionReason,
+  type ExclusionReport,
+  applyExclusions,
+  DISAPPEARING_LIMIT_MS,
+  ExclusionPolicy,
+} from './policy/exclusions.js';
