@@ -58,6 +58,14 @@ function generateCode(): { js: string; dts: string } {
     let types = readFileSync(join(tmp, 'schema.d.ts'), 'utf8');
     // 64-bit defaults: bigint zero instead of a Long (or a lossy number).
     code = code.replaceAll('$util.Long ? $util.Long.fromBits(0,0,true) : 0', '0n');
+    // Default checks written for Long-or-number become plain `!= 0` (true for any non-zero bigint),
+    // so a zero uint64 without presence is skipped like every other default scalar.
+    code = code.replace(/\(typeof (message\.\w+) === "object" \? \1\.low \|\| \1\.high : \1 !== 0\)/g, '$1 != 0');
+    code = code.replaceAll(
+      'typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0',
+      '(value = reader.uint64()) != 0',
+    );
+    if (code.includes('.low ||')) throw new Error('unexpected Long default check left in generated code');
     if (code.includes('$util.Long')) throw new Error('unexpected Long use left in generated code');
     types = types.replace('import Long = require("long");\n', '').replaceAll('number|Long', 'bigint');
     if (/\bLong\b/.test(types)) throw new Error('unexpected Long type left in generated .d.ts');

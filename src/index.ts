@@ -107,7 +107,7 @@ export {
   backupInfoFromJson,
   backupInfoToJson,
   backupToJsonLines,
-  type ByteSource,
+  chatItemKind,
   type Chat,
   type ChatFolder,
   type ChatItem,

@@ -4,6 +4,7 @@
  */
 
 import { isBackupError } from '../errors.js';
+import { framesFromJson, framesStats, framesToJson } from './commands/frames.js';
 import { keygen, keys } from './commands/keys.js';
 import { type CliContext, type Command, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, UsageError } from './io.js';
 
@@ -11,6 +12,9 @@ import { type CliContext, type Command, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, Usag
 export const COMMANDS: Record<string, Command> = {
   keygen,
   keys,
+  'frames to-json': framesToJson,
+  'frames from-json': framesFromJson,
+  'frames stats': framesStats,
 };
 
 function help(): string {

@@ -17,6 +17,7 @@ import $protobuf from 'protobufjs/minimal.js';
 import { BackupError } from '../errors.js';
 import { assertBytes } from '../internal/bytes.js';
 import { signal, svrb } from './generated/schema.js';
+import { messageInfo } from './schema.js';
 
 /** The header record of a backup (the first message of the plaintext). */
 export type BackupInfo = signal.backup.BackupInfo.$Properties;
@@ -238,6 +239,25 @@ export function frameKind(frame: Frame): FrameKind | undefined {
   if (typeof frame !== 'object' || frame === null) throw new TypeError('"frame" expected an object');
   for (const kind of FRAME_KINDS) {
     if (frame[kind] != null && Object.hasOwn(frame, kind)) return kind;
+  }
+  return undefined;
+}
+
+let chatItemKinds: string[] | undefined;
+
+/**
+ * The kind of a chat item: the name of the `ChatItem.item` oneof member that is set
+ * (`standardMessage`, `updateMessage`, …), or `undefined` when none is.
+ * @throws {TypeError} when `item` is not an object.
+ */
+export function chatItemKind(item: signal.backup.ChatItem.$Properties): string | undefined {
+  if (typeof item !== 'object' || item === null) throw new TypeError('"item" expected an object');
+  chatItemKinds ??= messageInfo('signal.backup.ChatItem')
+    .fields.filter((f) => f.oneof === 'item')
+    .map((f) => f.name);
+  const record = item as Record<string, unknown>;
+  for (const kind of chatItemKinds) {
+    if (record[kind] != null && Object.hasOwn(record, kind)) return kind;
   }
   return undefined;
 }

@@ -2,6 +2,7 @@
 
 export {
   type BackupInfo,
+  chatItemKind,
   decodeBackupInfo,
   decodeFrame,
   decodeMetadataPb,

@@ -149,9 +149,9 @@ export const signal = $root.signal = (() => {
                     _depth = 0;
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
-                if (message.version != null && $Object.hasOwnProperty.call(message, "version") && (typeof message.version === "object" ? message.version.low || message.version.high : message.version !== 0))
+                if (message.version != null && $Object.hasOwnProperty.call(message, "version") && message.version != 0)
                     writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.version);
-                if (message.backupTimeMs != null && $Object.hasOwnProperty.call(message, "backupTimeMs") && (typeof message.backupTimeMs === "object" ? message.backupTimeMs.low || message.backupTimeMs.high : message.backupTimeMs !== 0))
+                if (message.backupTimeMs != null && $Object.hasOwnProperty.call(message, "backupTimeMs") && message.backupTimeMs != 0)
                     writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.backupTimeMs);
                 if (message.mediaRootBackupKey != null && $Object.hasOwnProperty.call(message, "mediaRootBackupKey") && message.mediaRootBackupKey.length)
                     writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.mediaRootBackupKey);
@@ -208,7 +208,7 @@ export const signal = $root.signal = (() => {
                     case 1: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.version = value;
                             else
                                 delete message.version;
@@ -217,7 +217,7 @@ export const signal = $root.signal = (() => {
                     case 2: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.backupTimeMs = value;
                             else
                                 delete message.backupTimeMs;
@@ -3427,7 +3427,7 @@ export const signal = $root.signal = (() => {
                     _depth = 0;
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
-                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && (typeof message.id === "object" ? message.id.low || message.id.high : message.id !== 0))
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && message.id != 0)
                     writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.id);
                 if (message.contact != null && $Object.hasOwnProperty.call(message, "contact"))
                     $root.signal.backup.Contact.encode(message.contact, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
@@ -3488,7 +3488,7 @@ export const signal = $root.signal = (() => {
                     case 1: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.id = value;
                             else
                                 delete message.id;
@@ -4021,7 +4021,7 @@ export const signal = $root.signal = (() => {
                     writer.uint32(/* id 21, wireType 0 =*/168).int32(message.avatarColor);
                 if (message.keyTransparencyData != null && $Object.hasOwnProperty.call(message, "keyTransparencyData"))
                     writer.uint32(/* id 22, wireType 2 =*/178).bytes(message.keyTransparencyData);
-                if (message.blockedAtTimestamp != null && $Object.hasOwnProperty.call(message, "blockedAtTimestamp") && (typeof message.blockedAtTimestamp === "object" ? message.blockedAtTimestamp.low || message.blockedAtTimestamp.high : message.blockedAtTimestamp !== 0))
+                if (message.blockedAtTimestamp != null && $Object.hasOwnProperty.call(message, "blockedAtTimestamp") && message.blockedAtTimestamp != 0)
                     writer.uint32(/* id 23, wireType 0 =*/184).uint64(message.blockedAtTimestamp);
                 if (message.sharedName != null && $Object.hasOwnProperty.call(message, "sharedName"))
                     $root.signal.backup.Contact.Name.encode(message.sharedName, writer.uint32(/* id 24, wireType 2 =*/194).fork(), _depth + 1).ldelim();
@@ -4243,7 +4243,7 @@ export const signal = $root.signal = (() => {
                     case 23: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.blockedAtTimestamp = value;
                             else
                                 delete message.blockedAtTimestamp;
@@ -4494,7 +4494,7 @@ export const signal = $root.signal = (() => {
                         _depth = 0;
                     if (_depth > $util.recursionLimit)
                         throw $Error("max depth exceeded");
-                    if (message.unregisteredTimestamp != null && $Object.hasOwnProperty.call(message, "unregisteredTimestamp") && (typeof message.unregisteredTimestamp === "object" ? message.unregisteredTimestamp.low || message.unregisteredTimestamp.high : message.unregisteredTimestamp !== 0))
+                    if (message.unregisteredTimestamp != null && $Object.hasOwnProperty.call(message, "unregisteredTimestamp") && message.unregisteredTimestamp != 0)
                         writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.unregisteredTimestamp);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
@@ -4543,7 +4543,7 @@ export const signal = $root.signal = (() => {
                         case 1: {
                                 if (wireType !== 0)
                                     break;
-                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                if ((value = reader.uint64()) != 0)
                                     message.unregisteredTimestamp = value;
                                 else
                                     delete message.unregisteredTimestamp;
@@ -4933,7 +4933,7 @@ export const signal = $root.signal = (() => {
                     writer.uint32(/* id 6, wireType 0 =*/48).bool(message.blocked);
                 if (message.avatarColor != null && $Object.hasOwnProperty.call(message, "avatarColor"))
                     writer.uint32(/* id 7, wireType 0 =*/56).int32(message.avatarColor);
-                if (message.blockedAtTimestamp != null && $Object.hasOwnProperty.call(message, "blockedAtTimestamp") && (typeof message.blockedAtTimestamp === "object" ? message.blockedAtTimestamp.low || message.blockedAtTimestamp.high : message.blockedAtTimestamp !== 0))
+                if (message.blockedAtTimestamp != null && $Object.hasOwnProperty.call(message, "blockedAtTimestamp") && message.blockedAtTimestamp != 0)
                     writer.uint32(/* id 8, wireType 0 =*/64).uint64(message.blockedAtTimestamp);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
@@ -5040,7 +5040,7 @@ export const signal = $root.signal = (() => {
                     case 8: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.blockedAtTimestamp = value;
                             else
                                 delete message.blockedAtTimestamp;
@@ -6052,7 +6052,7 @@ export const signal = $root.signal = (() => {
                         $root.signal.backup.Group.Member.encode(message.member, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
                     if (message.addedByUserId != null && $Object.hasOwnProperty.call(message, "addedByUserId") && message.addedByUserId.length)
                         writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.addedByUserId);
-                    if (message.timestamp != null && $Object.hasOwnProperty.call(message, "timestamp") && (typeof message.timestamp === "object" ? message.timestamp.low || message.timestamp.high : message.timestamp !== 0))
+                    if (message.timestamp != null && $Object.hasOwnProperty.call(message, "timestamp") && message.timestamp != 0)
                         writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.timestamp);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
@@ -6116,7 +6116,7 @@ export const signal = $root.signal = (() => {
                         case 3: {
                                 if (wireType !== 0)
                                     break;
-                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                if ((value = reader.uint64()) != 0)
                                     message.timestamp = value;
                                 else
                                     delete message.timestamp;
@@ -6230,7 +6230,7 @@ export const signal = $root.signal = (() => {
                         throw $Error("max depth exceeded");
                     if (message.userId != null && $Object.hasOwnProperty.call(message, "userId") && message.userId.length)
                         writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.userId);
-                    if (message.timestamp != null && $Object.hasOwnProperty.call(message, "timestamp") && (typeof message.timestamp === "object" ? message.timestamp.low || message.timestamp.high : message.timestamp !== 0))
+                    if (message.timestamp != null && $Object.hasOwnProperty.call(message, "timestamp") && message.timestamp != 0)
                         writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.timestamp);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
@@ -6288,7 +6288,7 @@ export const signal = $root.signal = (() => {
                         case 4: {
                                 if (wireType !== 0)
                                     break;
-                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                if ((value = reader.uint64()) != 0)
                                     message.timestamp = value;
                                 else
                                     delete message.timestamp;
@@ -6402,7 +6402,7 @@ export const signal = $root.signal = (() => {
                         throw $Error("max depth exceeded");
                     if (message.userId != null && $Object.hasOwnProperty.call(message, "userId") && message.userId.length)
                         writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.userId);
-                    if (message.timestamp != null && $Object.hasOwnProperty.call(message, "timestamp") && (typeof message.timestamp === "object" ? message.timestamp.low || message.timestamp.high : message.timestamp !== 0))
+                    if (message.timestamp != null && $Object.hasOwnProperty.call(message, "timestamp") && message.timestamp != 0)
                         writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.timestamp);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
@@ -6460,7 +6460,7 @@ export const signal = $root.signal = (() => {
                         case 2: {
                                 if (wireType !== 0)
                                     break;
-                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                if ((value = reader.uint64()) != 0)
                                     message.timestamp = value;
                                 else
                                     delete message.timestamp;
@@ -7139,7 +7139,7 @@ export const signal = $root.signal = (() => {
                     writer.uint32(/* id 3, wireType 2 =*/26).string(message.name);
                 if (message.restrictions != null && $Object.hasOwnProperty.call(message, "restrictions") && message.restrictions !== 0)
                     writer.uint32(/* id 4, wireType 0 =*/32).int32(message.restrictions);
-                if (message.expirationMs != null && $Object.hasOwnProperty.call(message, "expirationMs") && (typeof message.expirationMs === "object" ? message.expirationMs.low || message.expirationMs.high : message.expirationMs !== 0))
+                if (message.expirationMs != null && $Object.hasOwnProperty.call(message, "expirationMs") && message.expirationMs != 0)
                     writer.uint32(/* id 5, wireType 0 =*/40).uint64(message.expirationMs);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
@@ -7222,7 +7222,7 @@ export const signal = $root.signal = (() => {
                     case 5: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.expirationMs = value;
                             else
                                 delete message.expirationMs;
@@ -7965,9 +7965,9 @@ export const signal = $root.signal = (() => {
                     _depth = 0;
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
-                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && (typeof message.id === "object" ? message.id.low || message.id.high : message.id !== 0))
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && message.id != 0)
                     writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.id);
-                if (message.recipientId != null && $Object.hasOwnProperty.call(message, "recipientId") && (typeof message.recipientId === "object" ? message.recipientId.low || message.recipientId.high : message.recipientId !== 0))
+                if (message.recipientId != null && $Object.hasOwnProperty.call(message, "recipientId") && message.recipientId != 0)
                     writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.recipientId);
                 if (message.archived != null && $Object.hasOwnProperty.call(message, "archived") && message.archived !== false)
                     writer.uint32(/* id 3, wireType 0 =*/24).bool(message.archived);
@@ -8040,7 +8040,7 @@ export const signal = $root.signal = (() => {
                     case 1: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.id = value;
                             else
                                 delete message.id;
@@ -8049,7 +8049,7 @@ export const signal = $root.signal = (() => {
                     case 2: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.recipientId = value;
                             else
                                 delete message.recipientId;
@@ -8765,7 +8765,7 @@ export const signal = $root.signal = (() => {
                         _depth = 0;
                     if (_depth > $util.recursionLimit)
                         throw $Error("max depth exceeded");
-                    if (message.id != null && $Object.hasOwnProperty.call(message, "id") && (typeof message.id === "object" ? message.id.low || message.id.high : message.id !== 0))
+                    if (message.id != null && $Object.hasOwnProperty.call(message, "id") && message.id != 0)
                         writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.id);
                     if (message.solid != null && $Object.hasOwnProperty.call(message, "solid"))
                         writer.uint32(/* id 2, wireType 5 =*/21).fixed32(message.solid);
@@ -8818,7 +8818,7 @@ export const signal = $root.signal = (() => {
                         case 1: {
                                 if (wireType !== 0)
                                     break;
-                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                if ((value = reader.uint64()) != 0)
                                     message.id = value;
                                 else
                                     delete message.id;
@@ -9774,11 +9774,11 @@ export const signal = $root.signal = (() => {
                     _depth = 0;
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
-                if (message.chatId != null && $Object.hasOwnProperty.call(message, "chatId") && (typeof message.chatId === "object" ? message.chatId.low || message.chatId.high : message.chatId !== 0))
+                if (message.chatId != null && $Object.hasOwnProperty.call(message, "chatId") && message.chatId != 0)
                     writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.chatId);
-                if (message.authorId != null && $Object.hasOwnProperty.call(message, "authorId") && (typeof message.authorId === "object" ? message.authorId.low || message.authorId.high : message.authorId !== 0))
+                if (message.authorId != null && $Object.hasOwnProperty.call(message, "authorId") && message.authorId != 0)
                     writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.authorId);
-                if (message.dateSent != null && $Object.hasOwnProperty.call(message, "dateSent") && (typeof message.dateSent === "object" ? message.dateSent.low || message.dateSent.high : message.dateSent !== 0))
+                if (message.dateSent != null && $Object.hasOwnProperty.call(message, "dateSent") && message.dateSent != 0)
                     writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.dateSent);
                 if (message.expireStartDate != null && $Object.hasOwnProperty.call(message, "expireStartDate"))
                     writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.expireStartDate);
@@ -9866,7 +9866,7 @@ export const signal = $root.signal = (() => {
                     case 1: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.chatId = value;
                             else
                                 delete message.chatId;
@@ -9875,7 +9875,7 @@ export const signal = $root.signal = (() => {
                     case 2: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.authorId = value;
                             else
                                 delete message.authorId;
@@ -9884,7 +9884,7 @@ export const signal = $root.signal = (() => {
                     case 3: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.dateSent = value;
                             else
                                 delete message.dateSent;
@@ -10155,7 +10155,7 @@ export const signal = $root.signal = (() => {
                         _depth = 0;
                     if (_depth > $util.recursionLimit)
                         throw $Error("max depth exceeded");
-                    if (message.dateReceived != null && $Object.hasOwnProperty.call(message, "dateReceived") && (typeof message.dateReceived === "object" ? message.dateReceived.low || message.dateReceived.high : message.dateReceived !== 0))
+                    if (message.dateReceived != null && $Object.hasOwnProperty.call(message, "dateReceived") && message.dateReceived != 0)
                         writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.dateReceived);
                     if (message.dateServerSent != null && $Object.hasOwnProperty.call(message, "dateServerSent"))
                         writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.dateServerSent);
@@ -10210,7 +10210,7 @@ export const signal = $root.signal = (() => {
                         case 1: {
                                 if (wireType !== 0)
                                     break;
-                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                if ((value = reader.uint64()) != 0)
                                     message.dateReceived = value;
                                 else
                                     delete message.dateReceived;
@@ -10355,7 +10355,7 @@ export const signal = $root.signal = (() => {
                     if (message.sendStatus != null && message.sendStatus.length)
                         for (let i = 0; i < message.sendStatus.length; ++i)
                             $root.signal.backup.SendStatus.encode(message.sendStatus[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
-                    if (message.dateReceived != null && $Object.hasOwnProperty.call(message, "dateReceived") && (typeof message.dateReceived === "object" ? message.dateReceived.low || message.dateReceived.high : message.dateReceived !== 0))
+                    if (message.dateReceived != null && $Object.hasOwnProperty.call(message, "dateReceived") && message.dateReceived != 0)
                         writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.dateReceived);
                     if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                         for (let i = 0; i < message.$unknowns.length; ++i)
@@ -10412,7 +10412,7 @@ export const signal = $root.signal = (() => {
                         case 2: {
                                 if (wireType !== 0)
                                     break;
-                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                if ((value = reader.uint64()) != 0)
                                     message.dateReceived = value;
                                 else
                                     delete message.dateReceived;
@@ -10684,7 +10684,7 @@ export const signal = $root.signal = (() => {
                         _depth = 0;
                     if (_depth > $util.recursionLimit)
                         throw $Error("max depth exceeded");
-                    if (message.pinnedAtTimestamp != null && $Object.hasOwnProperty.call(message, "pinnedAtTimestamp") && (typeof message.pinnedAtTimestamp === "object" ? message.pinnedAtTimestamp.low || message.pinnedAtTimestamp.high : message.pinnedAtTimestamp !== 0))
+                    if (message.pinnedAtTimestamp != null && $Object.hasOwnProperty.call(message, "pinnedAtTimestamp") && message.pinnedAtTimestamp != 0)
                         writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.pinnedAtTimestamp);
                     if (message.pinExpiresAtTimestamp != null && $Object.hasOwnProperty.call(message, "pinExpiresAtTimestamp"))
                         writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.pinExpiresAtTimestamp);
@@ -10737,7 +10737,7 @@ export const signal = $root.signal = (() => {
                         case 1: {
                                 if (wireType !== 0)
                                     break;
-                                if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                if ((value = reader.uint64()) != 0)
                                     message.pinnedAtTimestamp = value;
                                 else
                                     delete message.pinnedAtTimestamp;
@@ -10957,9 +10957,9 @@ export const signal = $root.signal = (() => {
                     _depth = 0;
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
-                if (message.recipientId != null && $Object.hasOwnProperty.call(message, "recipientId") && (typeof message.recipientId === "object" ? message.recipientId.low || message.recipientId.high : message.recipientId !== 0))
+                if (message.recipientId != null && $Object.hasOwnProperty.call(message, "recipientId") && message.recipientId != 0)
                     writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.recipientId);
-                if (message.timestamp != null && $Object.hasOwnProperty.call(message, "timestamp") && (typeof message.timestamp === "object" ? message.timestamp.low || message.timestamp.high : message.timestamp !== 0))
+                if (message.timestamp != null && $Object.hasOwnProperty.call(message, "timestamp") && message.timestamp != 0)
                     writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.timestamp);
                 if (message.pending != null && $Object.hasOwnProperty.call(message, "pending"))
                     $root.signal.backup.SendStatus.Pending.encode(message.pending, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
@@ -11022,7 +11022,7 @@ export const signal = $root.signal = (() => {
                     case 1: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.recipientId = value;
                             else
                                 delete message.recipientId;
@@ -11031,7 +11031,7 @@ export const signal = $root.signal = (() => {
                     case 2: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.timestamp = value;
                             else
                                 delete message.timestamp;
@@ -16865,7 +16865,7 @@ export const signal = $root.signal = (() => {
                     throw $Error("max depth exceeded");
                 if (message.targetSentTimestamp != null && $Object.hasOwnProperty.call(message, "targetSentTimestamp"))
                     writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.targetSentTimestamp);
-                if (message.authorId != null && $Object.hasOwnProperty.call(message, "authorId") && (typeof message.authorId === "object" ? message.authorId.low || message.authorId.high : message.authorId !== 0))
+                if (message.authorId != null && $Object.hasOwnProperty.call(message, "authorId") && message.authorId != 0)
                     writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.authorId);
                 if (message.text != null && $Object.hasOwnProperty.call(message, "text"))
                     $root.signal.backup.Text.encode(message.text, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
@@ -16928,7 +16928,7 @@ export const signal = $root.signal = (() => {
                     case 2: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.authorId = value;
                             else
                                 delete message.authorId;
@@ -17569,11 +17569,11 @@ export const signal = $root.signal = (() => {
                     throw $Error("max depth exceeded");
                 if (message.emoji != null && $Object.hasOwnProperty.call(message, "emoji") && message.emoji !== "")
                     writer.uint32(/* id 1, wireType 2 =*/10).string(message.emoji);
-                if (message.authorId != null && $Object.hasOwnProperty.call(message, "authorId") && (typeof message.authorId === "object" ? message.authorId.low || message.authorId.high : message.authorId !== 0))
+                if (message.authorId != null && $Object.hasOwnProperty.call(message, "authorId") && message.authorId != 0)
                     writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.authorId);
-                if (message.sentTimestamp != null && $Object.hasOwnProperty.call(message, "sentTimestamp") && (typeof message.sentTimestamp === "object" ? message.sentTimestamp.low || message.sentTimestamp.high : message.sentTimestamp !== 0))
+                if (message.sentTimestamp != null && $Object.hasOwnProperty.call(message, "sentTimestamp") && message.sentTimestamp != 0)
                     writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.sentTimestamp);
-                if (message.sortOrder != null && $Object.hasOwnProperty.call(message, "sortOrder") && (typeof message.sortOrder === "object" ? message.sortOrder.low || message.sortOrder.high : message.sortOrder !== 0))
+                if (message.sortOrder != null && $Object.hasOwnProperty.call(message, "sortOrder") && message.sortOrder != 0)
                     writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.sortOrder);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
@@ -17631,7 +17631,7 @@ export const signal = $root.signal = (() => {
                     case 2: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.authorId = value;
                             else
                                 delete message.authorId;
@@ -17640,7 +17640,7 @@ export const signal = $root.signal = (() => {
                     case 3: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.sentTimestamp = value;
                             else
                                 delete message.sentTimestamp;
@@ -17649,7 +17649,7 @@ export const signal = $root.signal = (() => {
                     case 4: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.sortOrder = value;
                             else
                                 delete message.sortOrder;
@@ -18162,7 +18162,7 @@ export const signal = $root.signal = (() => {
                             _depth = 0;
                         if (_depth > $util.recursionLimit)
                             throw $Error("max depth exceeded");
-                        if (message.voterId != null && $Object.hasOwnProperty.call(message, "voterId") && (typeof message.voterId === "object" ? message.voterId.low || message.voterId.high : message.voterId !== 0))
+                        if (message.voterId != null && $Object.hasOwnProperty.call(message, "voterId") && message.voterId != 0)
                             writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.voterId);
                         if (message.voteCount != null && $Object.hasOwnProperty.call(message, "voteCount") && message.voteCount !== 0)
                             writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.voteCount);
@@ -18213,7 +18213,7 @@ export const signal = $root.signal = (() => {
                             case 1: {
                                     if (wireType !== 0)
                                         break;
-                                    if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                    if ((value = reader.uint64()) != 0)
                                         message.voterId = value;
                                     else
                                         delete message.voterId;
@@ -18331,7 +18331,7 @@ export const signal = $root.signal = (() => {
                     _depth = 0;
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
-                if (message.adminId != null && $Object.hasOwnProperty.call(message, "adminId") && (typeof message.adminId === "object" ? message.adminId.low || message.adminId.high : message.adminId !== 0))
+                if (message.adminId != null && $Object.hasOwnProperty.call(message, "adminId") && message.adminId != 0)
                     writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.adminId);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
@@ -18380,7 +18380,7 @@ export const signal = $root.signal = (() => {
                     case 1: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.adminId = value;
                             else
                                 delete message.adminId;
@@ -18905,7 +18905,7 @@ export const signal = $root.signal = (() => {
                     writer.uint32(/* id 3, wireType 0 =*/24).int32(message.direction);
                 if (message.state != null && $Object.hasOwnProperty.call(message, "state") && message.state !== 0)
                     writer.uint32(/* id 4, wireType 0 =*/32).int32(message.state);
-                if (message.startedCallTimestamp != null && $Object.hasOwnProperty.call(message, "startedCallTimestamp") && (typeof message.startedCallTimestamp === "object" ? message.startedCallTimestamp.low || message.startedCallTimestamp.high : message.startedCallTimestamp !== 0))
+                if (message.startedCallTimestamp != null && $Object.hasOwnProperty.call(message, "startedCallTimestamp") && message.startedCallTimestamp != 0)
                     writer.uint32(/* id 5, wireType 0 =*/40).uint64(message.startedCallTimestamp);
                 if (message.read != null && $Object.hasOwnProperty.call(message, "read") && message.read !== false)
                     writer.uint32(/* id 6, wireType 0 =*/48).bool(message.read);
@@ -18990,7 +18990,7 @@ export const signal = $root.signal = (() => {
                     case 5: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.startedCallTimestamp = value;
                             else
                                 delete message.startedCallTimestamp;
@@ -19243,7 +19243,7 @@ export const signal = $root.signal = (() => {
                     writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.ringerRecipientId);
                 if (message.startedCallRecipientId != null && $Object.hasOwnProperty.call(message, "startedCallRecipientId"))
                     writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.startedCallRecipientId);
-                if (message.startedCallTimestamp != null && $Object.hasOwnProperty.call(message, "startedCallTimestamp") && (typeof message.startedCallTimestamp === "object" ? message.startedCallTimestamp.low || message.startedCallTimestamp.high : message.startedCallTimestamp !== 0))
+                if (message.startedCallTimestamp != null && $Object.hasOwnProperty.call(message, "startedCallTimestamp") && message.startedCallTimestamp != 0)
                     writer.uint32(/* id 5, wireType 0 =*/40).uint64(message.startedCallTimestamp);
                 if (message.endedCallTimestamp != null && $Object.hasOwnProperty.call(message, "endedCallTimestamp"))
                     writer.uint32(/* id 6, wireType 0 =*/48).uint64(message.endedCallTimestamp);
@@ -19326,7 +19326,7 @@ export const signal = $root.signal = (() => {
                     case 5: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.startedCallTimestamp = value;
                             else
                                 delete message.startedCallTimestamp;
@@ -19669,7 +19669,7 @@ export const signal = $root.signal = (() => {
                     _depth = 0;
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
-                if (message.expiresInMs != null && $Object.hasOwnProperty.call(message, "expiresInMs") && (typeof message.expiresInMs === "object" ? message.expiresInMs.low || message.expiresInMs.high : message.expiresInMs !== 0))
+                if (message.expiresInMs != null && $Object.hasOwnProperty.call(message, "expiresInMs") && message.expiresInMs != 0)
                     writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.expiresInMs);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
@@ -19718,7 +19718,7 @@ export const signal = $root.signal = (() => {
                     case 1: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.expiresInMs = value;
                             else
                                 delete message.expiresInMs;
@@ -20201,7 +20201,7 @@ export const signal = $root.signal = (() => {
                     _depth = 0;
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
-                if (message.previousE164 != null && $Object.hasOwnProperty.call(message, "previousE164") && (typeof message.previousE164 === "object" ? message.previousE164.low || message.previousE164.high : message.previousE164 !== 0))
+                if (message.previousE164 != null && $Object.hasOwnProperty.call(message, "previousE164") && message.previousE164 != 0)
                     writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.previousE164);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
@@ -20250,7 +20250,7 @@ export const signal = $root.signal = (() => {
                     case 1: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.previousE164 = value;
                             else
                                 delete message.previousE164;
@@ -20353,7 +20353,7 @@ export const signal = $root.signal = (() => {
                     _depth = 0;
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
-                if (message.e164 != null && $Object.hasOwnProperty.call(message, "e164") && (typeof message.e164 === "object" ? message.e164.low || message.e164.high : message.e164 !== 0))
+                if (message.e164 != null && $Object.hasOwnProperty.call(message, "e164") && message.e164 != 0)
                     writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.e164);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
@@ -20402,7 +20402,7 @@ export const signal = $root.signal = (() => {
                     case 1: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.e164 = value;
                             else
                                 delete message.e164;
@@ -20514,7 +20514,7 @@ export const signal = $root.signal = (() => {
                     _depth = 0;
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
-                if (message.targetSentTimestamp != null && $Object.hasOwnProperty.call(message, "targetSentTimestamp") && (typeof message.targetSentTimestamp === "object" ? message.targetSentTimestamp.low || message.targetSentTimestamp.high : message.targetSentTimestamp !== 0))
+                if (message.targetSentTimestamp != null && $Object.hasOwnProperty.call(message, "targetSentTimestamp") && message.targetSentTimestamp != 0)
                     writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.targetSentTimestamp);
                 if (message.question != null && $Object.hasOwnProperty.call(message, "question") && message.question !== "")
                     writer.uint32(/* id 2, wireType 2 =*/18).string(message.question);
@@ -20565,7 +20565,7 @@ export const signal = $root.signal = (() => {
                     case 1: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.targetSentTimestamp = value;
                             else
                                 delete message.targetSentTimestamp;
@@ -20686,9 +20686,9 @@ export const signal = $root.signal = (() => {
                     _depth = 0;
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
-                if (message.targetSentTimestamp != null && $Object.hasOwnProperty.call(message, "targetSentTimestamp") && (typeof message.targetSentTimestamp === "object" ? message.targetSentTimestamp.low || message.targetSentTimestamp.high : message.targetSentTimestamp !== 0))
+                if (message.targetSentTimestamp != null && $Object.hasOwnProperty.call(message, "targetSentTimestamp") && message.targetSentTimestamp != 0)
                     writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.targetSentTimestamp);
-                if (message.authorId != null && $Object.hasOwnProperty.call(message, "authorId") && (typeof message.authorId === "object" ? message.authorId.low || message.authorId.high : message.authorId !== 0))
+                if (message.authorId != null && $Object.hasOwnProperty.call(message, "authorId") && message.authorId != 0)
                     writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.authorId);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
@@ -20737,7 +20737,7 @@ export const signal = $root.signal = (() => {
                     case 1: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.targetSentTimestamp = value;
                             else
                                 delete message.targetSentTimestamp;
@@ -20746,7 +20746,7 @@ export const signal = $root.signal = (() => {
                     case 2: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.authorId = value;
                             else
                                 delete message.authorId;
@@ -27825,7 +27825,7 @@ export const signal = $root.signal = (() => {
                     _depth = 0;
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
-                if (message.expiresInMs != null && $Object.hasOwnProperty.call(message, "expiresInMs") && (typeof message.expiresInMs === "object" ? message.expiresInMs.low || message.expiresInMs.high : message.expiresInMs !== 0))
+                if (message.expiresInMs != null && $Object.hasOwnProperty.call(message, "expiresInMs") && message.expiresInMs != 0)
                     writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.expiresInMs);
                 if (message.updaterAci != null && $Object.hasOwnProperty.call(message, "updaterAci"))
                     writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.updaterAci);
@@ -27876,7 +27876,7 @@ export const signal = $root.signal = (() => {
                     case 1: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.expiresInMs = value;
                             else
                                 delete message.expiresInMs;
@@ -29295,13 +29295,13 @@ export const signal = $root.signal = (() => {
                     _depth = 0;
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
-                if (message.callId != null && $Object.hasOwnProperty.call(message, "callId") && (typeof message.callId === "object" ? message.callId.low || message.callId.high : message.callId !== 0))
+                if (message.callId != null && $Object.hasOwnProperty.call(message, "callId") && message.callId != 0)
                     writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.callId);
-                if (message.recipientId != null && $Object.hasOwnProperty.call(message, "recipientId") && (typeof message.recipientId === "object" ? message.recipientId.low || message.recipientId.high : message.recipientId !== 0))
+                if (message.recipientId != null && $Object.hasOwnProperty.call(message, "recipientId") && message.recipientId != 0)
                     writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.recipientId);
                 if (message.state != null && $Object.hasOwnProperty.call(message, "state") && message.state !== 0)
                     writer.uint32(/* id 3, wireType 0 =*/24).int32(message.state);
-                if (message.callTimestamp != null && $Object.hasOwnProperty.call(message, "callTimestamp") && (typeof message.callTimestamp === "object" ? message.callTimestamp.low || message.callTimestamp.high : message.callTimestamp !== 0))
+                if (message.callTimestamp != null && $Object.hasOwnProperty.call(message, "callTimestamp") && message.callTimestamp != 0)
                     writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.callTimestamp);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
@@ -29350,7 +29350,7 @@ export const signal = $root.signal = (() => {
                     case 1: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.callId = value;
                             else
                                 delete message.callId;
@@ -29359,7 +29359,7 @@ export const signal = $root.signal = (() => {
                     case 2: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.recipientId = value;
                             else
                                 delete message.recipientId;
@@ -29377,7 +29377,7 @@ export const signal = $root.signal = (() => {
                     case 4: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.callTimestamp = value;
                             else
                                 delete message.callTimestamp;
@@ -29610,7 +29610,7 @@ export const signal = $root.signal = (() => {
                     writer.uint32(/* id 2, wireType 2 =*/18).string(message.emoji);
                 if (message.color != null && $Object.hasOwnProperty.call(message, "color") && message.color !== 0)
                     writer.uint32(/* id 3, wireType 5 =*/29).fixed32(message.color);
-                if (message.createdAtMs != null && $Object.hasOwnProperty.call(message, "createdAtMs") && (typeof message.createdAtMs === "object" ? message.createdAtMs.low || message.createdAtMs.high : message.createdAtMs !== 0))
+                if (message.createdAtMs != null && $Object.hasOwnProperty.call(message, "createdAtMs") && message.createdAtMs != 0)
                     writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.createdAtMs);
                 if (message.allowAllCalls != null && $Object.hasOwnProperty.call(message, "allowAllCalls") && message.allowAllCalls !== false)
                     writer.uint32(/* id 5, wireType 0 =*/40).bool(message.allowAllCalls);
@@ -29700,7 +29700,7 @@ export const signal = $root.signal = (() => {
                     case 4: {
                             if (wireType !== 0)
                                 break;
-                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            if ((value = reader.uint64()) != 0)
                                 message.createdAtMs = value;
                             else
                                 delete message.createdAtMs;
