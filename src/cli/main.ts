@@ -6,6 +6,7 @@
 import { isBackupError } from '../errors.js';
 import { framesFromJson, framesStats, framesToJson } from './commands/frames.js';
 import { keygen, keys } from './commands/keys.js';
+import { mediaDecrypt, mediaEncrypt, mediaId, mediaTierDecrypt, mediaTierEncrypt } from './commands/media.js';
 import { type CliContext, type Command, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, UsageError } from './io.js';
 
 /** Commands by name; a name with a space is a sub-command (`frames to-json`). */
@@ -15,6 +16,11 @@ export const COMMANDS: Record<string, Command> = {
   'frames to-json': framesToJson,
   'frames from-json': framesFromJson,
   'frames stats': framesStats,
+  'media encrypt': mediaEncrypt,
+  'media decrypt': mediaDecrypt,
+  'media id': mediaId,
+  'media tier-encrypt': mediaTierEncrypt,
+  'media tier-decrypt': mediaTierDecrypt,
 };
 
 function help(): string {

@@ -145,7 +145,7 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('attachments (%s)', (_n
 
   it('reads Blobs and ReadableStreams', async () => {
     const pt = bytes(5000, 2);
-    const blob = new Blob([pt]);
+    const blob = new Blob([pt as Uint8Array<ArrayBuffer>]);
     const e = await collect(encryptAttachmentStream(blob, KEY, { iv: IV, backend }));
     expect(hex(e)).toBe(hex((await encryptAttachment(pt, KEY, { iv: IV, backend })).ciphertext));
     const rs = new ReadableStream<Uint8Array>({
@@ -158,7 +158,7 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('attachments (%s)', (_n
     expect(hex(await collect(decryptAttachmentStream(rs, KEY, { size: 5000, backend, singlePass: true })))).toBe(
       hex(pt),
     );
-    expect(hex(await collect(decryptAttachmentStream(new Blob([e]), KEY, { size: 5000, backend })))).toBe(hex(pt));
+    expect(hex(await collect(decryptAttachmentStream(new Blob([e as Uint8Array<ArrayBuffer>]), KEY, { size: 5000, backend })))).toBe(hex(pt));
   });
 
   it('progressive decryption releases only incrementally verified data', async () => {
