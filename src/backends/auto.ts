@@ -6,6 +6,7 @@
 
 import { pureBackend } from './pure.js';
 import type { CryptoBackend } from './types.js';
+import { hasWebCrypto, webCryptoBackend } from './webcrypto.js';
 
 let chosen: CryptoBackend | undefined;
 
@@ -17,4 +18,12 @@ export function setDefaultBackend(backend: CryptoBackend | undefined): void {
 /** The backend used when none is given. */
 export function defaultBackend(): CryptoBackend {
   return chosen ?? pureBackend;
+}
+
+/**
+ * The backend used by asynchronous pipelines (the container) when none is given: the one set
+ * with {@link setDefaultBackend}, else WebCrypto when this runtime has it, else pure JavaScript.
+ */
+export function defaultAsyncBackend(): CryptoBackend {
+  return chosen ?? (hasWebCrypto() ? webCryptoBackend : pureBackend);
 }

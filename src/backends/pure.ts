@@ -1,5 +1,5 @@
 /**
- * The pure-JavaScript backend: @noble/hashes and @noble/ciphers. Runs everywhere, including
+ * The pure-JavaScript backend: @noble/hashes, @noble/ciphers and fflate. Runs everywhere, including
  * React Native (Hermes) where neither WebCrypto's subtle API nor node:crypto exists.
  */
 
@@ -8,6 +8,8 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { BackupError } from '../errors.js';
 import { assertBytes } from '../internal/bytes.js';
+import { crc32 } from '../internal/crc32.js';
+import { fflateDeflate, fflateInflate } from './flate.js';
 import type { CbcStream, CryptoBackend, Hasher } from './types.js';
 
 /** AES block size in bytes (FIPS 197). */
@@ -26,7 +28,7 @@ function wrap(h: NobleHash): Hasher {
 }
 
 /** Buffers input so that the cipher only ever sees whole blocks; returns the whole-block prefix. */
-class BlockBuffer {
+export class BlockBuffer {
   private pending = new Uint8Array(0);
   /** Appends `data`, returns as many whole blocks as are available, keeping `holdBack` blocks if asked. */
   take(data: Uint8Array, holdBack: boolean): Uint8Array {
@@ -106,7 +108,7 @@ export function stripPkcs7(lastBlock: Uint8Array): Uint8Array {
   return lastBlock.slice(0, AES_BLOCK - n);
 }
 
-/** The pure-JavaScript backend (noble). */
+/** The pure-JavaScript backend (noble for crypto, fflate for DEFLATE). */
 export const pureBackend: CryptoBackend = {
   name: 'pure',
   sha256: () => wrap(sha256.create() as unknown as NobleHash),
@@ -116,4 +118,7 @@ export const pureBackend: CryptoBackend = {
   },
   aesCbcEncrypt: cbcEncryptStream,
   aesCbcDecrypt: cbcDecryptStream,
+  createDeflate: fflateDeflate,
+  createInflate: fflateInflate,
+  crc32,
 };

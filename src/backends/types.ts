@@ -29,10 +29,57 @@ export interface CbcStream {
 /** Names of the backends shipped with sbackup. */
 export type BackendName = 'pure' | 'webcrypto' | 'node';
 
-export interface CryptoBackend {
+/** A backend: hashes, AES-CBC and (for the container) DEFLATE. */
+export interface CryptoBackend extends CompressionBackend {
   readonly name: BackendName | (string & {});
   sha256(): Hasher;
   hmacSha256(key: Uint8Array): Hasher;
   aesCbcEncrypt(key: Uint8Array, iv: Uint8Array): CbcStream;
   aesCbcDecrypt(key: Uint8Array, iv: Uint8Array): CbcStream;
+}
+
+/**
+ * A streaming raw DEFLATE compressor (RFC 1951, no zlib or gzip wrapper; the container adds the
+ * gzip header and trailer itself). Each method returns the compressed bytes it produced, possibly
+ * none.
+ */
+export interface DeflateStream {
+  /** Compresses `data`; output may lag behind input until `flush` or `finish`. */
+  push(data: Uint8Array): MaybePromise<Uint8Array>;
+  /**
+   * Ends the current DEFLATE block and returns everything pending. The node backend does a full
+   * flush (Z_FULL_FLUSH: byte-aligned, the dictionary restarts); fflate ends the block without
+   * either (it has no full flush). Readers cannot tell the difference.
+   */
+  flush(): MaybePromise<Uint8Array>;
+  /** Writes the final block; the stream cannot be used afterwards. */
+  finish(): MaybePromise<Uint8Array>;
+}
+
+/**
+ * A streaming raw DEFLATE decompressor that stops at the end of the DEFLATE stream (the final
+ * block) and keeps whatever input followed it, so the caller can read the gzip trailer.
+ */
+export interface InflateStream {
+  /**
+   * Decompresses `data` and returns the output. Once {@link ended} is true, the bytes of the
+   * last `data` that followed the end of the stream are in {@link rest}; push nothing more.
+   *
+   * @throws {BackupError} `DECOMPRESSION_FAILED` on invalid DEFLATE data.
+   */
+  push(data: Uint8Array): MaybePromise<Uint8Array>;
+  /** True once the final block has been decoded. */
+  readonly ended: boolean;
+  /** Input that followed the end of the DEFLATE stream (only meaningful once `ended`). */
+  readonly rest: Uint8Array;
+}
+
+/** The compression half of a backend (added for the container; media does not use it). */
+export interface CompressionBackend {
+  /** A raw DEFLATE compressor at `level` (0 = stored .. 9 = smallest). */
+  createDeflate(level: number): DeflateStream;
+  /** A raw DEFLATE decompressor. */
+  createInflate(): InflateStream;
+  /** CRC-32 (ISO-HDLC, as gzip uses) of `data`, continuing from `crc` (0 to start). */
+  crc32(data: Uint8Array, crc?: number): number;
 }

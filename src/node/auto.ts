@@ -12,3 +12,8 @@ export function setDefaultBackend(backend: CryptoBackend | undefined): void {
 export function defaultBackend(): CryptoBackend {
   return chosen ?? nodeBackend;
 }
+
+/** Node build's asynchronous-pipeline default: the one set, else node:crypto / node:zlib. */
+export function defaultAsyncBackend(): CryptoBackend {
+  return chosen ?? nodeBackend;
+}

@@ -1,0 +1,109 @@
+/**
+ * The plaintext inside the gzip member: varint32-length-prefixed messages, BackupInfo first, then
+ * Frames (reference 3.7). This module splits a stream of decompressed chunks into messages, with
+ * a size limit so that a forged length cannot make us buffer gigabytes.
+ */
+
+import { BackupError } from '../errors.js';
+import { MAX_VARINT32_BYTES, readVarint32 } from '../internal/wire.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** Splits decompressed bytes into messages. Index 0 is the BackupInfo. */
+export class FrameSplitter {
+  private held: Uint8Array = EMPTY;
+  /** Bytes of the message being assembled across chunks. */
+  private partial: Uint8Array | undefined;
+  private partialFilled = 0;
+  /** Messages emitted so far. */
+  count = 0;
+  /** Plaintext bytes pushed before the current call. */
+  private total = 0;
+
+  constructor(private readonly maxFrameSize: number) {}
+
+  /** Splits `chunk`, returning the complete messages it finishes (views into `chunk` when possible). */
+  push(chunk: Uint8Array): Uint8Array[] {
+    const out = this.split(chunk);
+    this.total += chunk.length;
+    return out;
+  }
+
+  private split(chunk: Uint8Array): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    /** Plaintext offset of data[0], for error details. */
+    let base = this.total;
+    let data = chunk;
+    if (this.partial !== undefined) {
+      const need = this.partial.length - this.partialFilled;
+      const take = Math.min(need, data.length);
+      this.partial.set(data.subarray(0, take), this.partialFilled);
+      this.partialFilled += take;
+      base += take;
+      data = data.subarray(take);
+      if (this.partialFilled < this.partial.length) return out;
+      out.push(this.partial);
+      this.partial = undefined;
+      this.count++;
+    }
+    if (this.held.length > 0) {
+      const all = new Uint8Array(this.held.length + data.length);
+      all.set(this.held);
+      all.set(data, this.held.length);
+      data = all;
+      base -= this.held.length;
+      this.held = EMPTY;
+    }
+    let pos = 0;
+    while (pos < data.length) {
+      const v = readVarint32(data, pos);
+      if (!v.ok) {
+        if (v.reason === 'truncated') {
+          this.held = data.slice(pos);
+          return out;
+        }
+        throw new BackupError('INVALID_VARINT', `frame ${this.count}: its length prefix is not a valid varint32`, {
+          frameIndex: this.count,
+          offset: base + pos,
+        });
+      }
+      if (v.value > this.maxFrameSize) {
+        throw new BackupError(
+          'FRAME_TOO_LARGE',
+          `frame ${this.count} claims ${v.value} bytes, more than the limit of ${this.maxFrameSize} (raise maxFrameSize to read it)`,
+          { frameIndex: this.count, offset: base + pos },
+        );
+      }
+      const end = v.next + v.value;
+      if (end <= data.length) {
+        out.push(data.subarray(v.next, end));
+        this.count++;
+        pos = end;
+        continue;
+      }
+      this.partial = new Uint8Array(v.value);
+      this.partial.set(data.subarray(v.next));
+      this.partialFilled = data.length - v.next;
+      return out;
+    }
+    return out;
+  }
+
+  /**
+   * Checks that the plaintext ended between messages and held at least the BackupInfo.
+   *
+   * @throws {BackupError} `TRUNCATED_FRAME` when it ended inside a message, `EMPTY_INPUT` when it held none.
+   */
+  end(): void {
+    if (this.partial !== undefined || this.held.length > 0) {
+      throw new BackupError('TRUNCATED_FRAME', `the backup ends inside frame ${this.count}`, {
+        frameIndex: this.count,
+        offset: this.total,
+      });
+    }
+    if (this.count === 0) throw new BackupError('EMPTY_INPUT', 'the backup holds no frames (not even a BackupInfo)');
+  }
+}
+
+/** Longest varint prefix of a frame: a varint32. */
+export const MAX_PREFIX = MAX_VARINT32_BYTES;

@@ -1,0 +1,71 @@
+/** What can be learned about a backup file without its key: layout, metadata, sizes. */
+
+import { toHex } from '../internal/bytes.js';
+import { IV_LENGTH, MAC_LENGTH, parseHeader } from './layout.js';
+import { type BackupSource, toRandomAccess } from './sources.js';
+
+/** The result of {@link inspectBackup}; every byte string is lowercase hex. */
+export interface BackupInspection {
+  layout: 'modern' | 'legacy';
+  /** Total file length in bytes. */
+  totalLength: number;
+  /** Length of the unencrypted header (0 for legacy files). */
+  headerLength: number;
+  /** Modern layout: the metadata's 12-byte IV and its 1 or 2 forward-secrecy pairs. */
+  metadata?: { iv: string; pairs: { ct: string; pwSalt: string }[] };
+  /** The body's IV (not secret). */
+  iv: string;
+  /** Length of the AES-CBC ciphertext (compressed stream + padding + PKCS#7). */
+  ciphertextLength: number;
+  /** The trailing HMAC-SHA256 tag. */
+  mac: string;
+}
+
+/**
+ * Reads a backup's header and sizes without decrypting anything (no key needed).
+ *
+ * @throws {BackupError} `NOT_A_BACKUP`, `UNSUPPORTED_VERSION`, `TRUNCATED` or `INVALID_METADATA` as the reader does.
+ * @throws {TypeError} when `source` is not a supported source.
+ */
+export async function inspectBackup(source: BackupSource): Promise<BackupInspection> {
+  const src = toRandomAccess(source);
+  // Read the header prefix, then the IV; and the tag from the end.
+  const head: Uint8Array[] = [];
+  let size = 0;
+  // Enough for the largest header we accept, and the IV after it.
+  const need = 8 + 5 + 64 * 1024 + IV_LENGTH;
+  for await (const chunk of src.read(0)) {
+    head.push(chunk);
+    size += chunk.length;
+    if (size >= need) break;
+  }
+  const prefix = new Uint8Array(size);
+  let o = 0;
+  for (const p of head) {
+    prefix.set(p, o);
+    o += p.length;
+  }
+  const header = parseHeader(prefix, src.length);
+  const tag = new Uint8Array(MAC_LENGTH);
+  let pos = src.length - MAC_LENGTH;
+  for await (const chunk of src.read(pos)) {
+    tag.set(chunk.subarray(0, MAC_LENGTH - (pos - (src.length - MAC_LENGTH))), pos - (src.length - MAC_LENGTH));
+    pos += chunk.length;
+    if (pos >= src.length) break;
+  }
+  const result: BackupInspection = {
+    layout: header.layout,
+    totalLength: src.length,
+    headerLength: header.bodyOffset,
+    iv: toHex(prefix.subarray(header.bodyOffset, header.bodyOffset + IV_LENGTH)),
+    ciphertextLength: src.length - header.bodyOffset - IV_LENGTH - MAC_LENGTH,
+    mac: toHex(tag),
+  };
+  if (header.metadata !== undefined) {
+    result.metadata = {
+      iv: toHex(header.metadata.iv),
+      pairs: header.metadata.pairs.map((p) => ({ ct: toHex(p.ct), pwSalt: toHex(p.pwSalt) })),
+    };
+  }
+  return result;
+}

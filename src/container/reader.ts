@@ -1,0 +1,361 @@
+/**
+ * Reads an encrypted backup file. By default in two passes, as libsignal does (reference 3.8):
+ * pass 1 checks the HMAC over the whole file before anything is decrypted; pass 2 decrypts,
+ * unpads, gunzips and splits the frames, computing the HMAC again and comparing it at the end
+ * (in case the source changed between the passes). A single-pass mode exists for sources that
+ * cannot be read twice; its frames are typed as unauthenticated.
+ */
+
+import { defaultAsyncBackend } from '../backends/auto.js';
+import type { CryptoBackend, Hasher } from '../backends/types.js';
+import { BackupError } from '../errors.js';
+import { assertBytes, constantTimeEqual } from '../internal/bytes.js';
+import type { BackupMetadata } from '../keys/forwardSecrecy.js';
+import type { SplitKey } from '../keys/hierarchy.js';
+import { FrameSplitter } from './framing.js';
+import { GzipReader, type TrailingBytes } from './gzip.js';
+import {
+  type BackupHeader,
+  type BackupLayout,
+  checkBodyLength,
+  headerBytesNeeded,
+  IV_LENGTH,
+  MAC_LENGTH,
+  MAGIC_LENGTH,
+  parseHeader,
+} from './layout.js';
+import {
+  type BackupSource,
+  type ByteStream,
+  coalesce,
+  iterate,
+  type RandomAccessSource,
+  toRandomAccess,
+} from './sources.js';
+
+/** Default limit on the decompressed size (4 GiB): a gzip bomb stops here. */
+export const DEFAULT_MAX_DECOMPRESSED_SIZE = 4 * 2 ** 30;
+/** Default limit on one frame (16 MiB): a forged length cannot make us buffer more. */
+export const DEFAULT_MAX_FRAME_SIZE = 16 * 2 ** 20;
+/** Chunks of the file are gathered to at least this size before decryption. */
+const READ_CHUNK = 256 * 1024;
+
+/** Options of {@link openBackup}. */
+export interface OpenBackupOptions {
+  /** The MessageBackupKey (`deriveMessageBackupKey`). */
+  key: SplitKey;
+  /** Largest decompressed size accepted; default {@link DEFAULT_MAX_DECOMPRESSED_SIZE}. */
+  maxDecompressedSize?: number;
+  /** Largest frame accepted; default {@link DEFAULT_MAX_FRAME_SIZE}. */
+  maxFrameSize?: number;
+  /** Backend; the runtime's fastest when absent. */
+  backend?: CryptoBackend;
+}
+
+/** What the reader found after the last frame. */
+export interface BackupTrailer {
+  /** Bytes after the gzip member inside the ciphertext (the padding); libsignal ignores them. */
+  readonly paddingLength: number;
+  /** How many of those bytes are not zero (writers pad with zeros; non-zero is unusual, not fatal). */
+  readonly nonZeroPaddingBytes: number;
+}
+
+/** An opened backup whose MAC verified: its header, BackupInfo and frames. */
+export interface OpenedBackup {
+  readonly layout: BackupLayout;
+  /** The decoded metadata of a modern file. */
+  readonly metadata?: BackupMetadata;
+  /** The encoded `BackupInfo` message. */
+  readonly backupInfo: Uint8Array;
+  /**
+   * The encoded `Frame` messages, in order; iterate once. Iteration ends by checking the rest of
+   * the file (gzip trailer, PKCS#7, the HMAC again).
+   */
+  readonly frames: AsyncIterable<Uint8Array>;
+  /** Known once `frames` has been iterated to the end. */
+  readonly trailer: BackupTrailer | undefined;
+}
+
+declare const unauthenticated: unique symbol;
+/** Bytes that were decrypted but whose MAC has not been checked yet: do not act on them before the end. */
+export type UnauthenticatedBytes = Uint8Array & { readonly [unauthenticated]: true };
+
+/** A backup read in one pass: nothing is authenticated until `frames` ends without throwing. */
+export interface UnauthenticatedBackup {
+  readonly layout: BackupLayout;
+  readonly metadata?: BackupMetadata;
+  readonly backupInfo: UnauthenticatedBytes;
+  /** Ends by checking the MAC; a mismatch throws `MAC_MISMATCH` after frames were released. */
+  readonly frames: AsyncIterable<UnauthenticatedBytes>;
+  readonly trailer: BackupTrailer | undefined;
+}
+
+function checkReadOptions(options: OpenBackupOptions): void {
+  if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
+  assertBytes(options.key?.hmacKey, 'key.hmacKey', 32);
+  assertBytes(options.key?.aesKey, 'key.aesKey', 32);
+  for (const name of ['maxDecompressedSize', 'maxFrameSize'] as const) {
+    const v = options[name];
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) {
+      throw new RangeError(`"${name}" expected a non-negative integer, got ${v}`);
+    }
+  }
+}
+
+function macMismatch(): BackupError {
+  return new BackupError(
+    'MAC_MISMATCH',
+    'the backup does not authenticate: wrong recovery key (or forward-secrecy token) or damaged file',
+  );
+}
+
+/** Reads the first bytes the header needs. */
+async function readPrefix(source: RandomAccessSource): Promise<Uint8Array> {
+  let prefix = new Uint8Array(0);
+  let need = Math.min(source.length, MAGIC_LENGTH);
+  for (;;) {
+    if (prefix.length >= need) {
+      const more = Math.min(source.length, headerBytesNeeded(prefix));
+      if (more <= prefix.length) return prefix;
+      need = more;
+    }
+    const parts: Uint8Array[] = [prefix];
+    let size = prefix.length;
+    for await (const chunk of source.read(prefix.length)) {
+      parts.push(chunk);
+      size += chunk.length;
+      if (size >= need) break;
+    }
+    if (size < need) throw new BackupError('TRUNCATED', 'the file ended before its stated length', { offset: size });
+    const all = new Uint8Array(size);
+    let o = 0;
+    for (const p of parts) {
+      all.set(p, o);
+      o += p.length;
+    }
+    prefix = all;
+  }
+}
+
+/** Pass 1: HMAC over `IV || ciphertext` from `bodyOffset`, compared with the last 32 bytes. */
+async function verifyMac(source: RandomAccessSource, header: BackupHeader, key: SplitKey, backend: CryptoBackend) {
+  const mac = backend.hmacSha256(key.hmacKey);
+  const macEnd = source.length - MAC_LENGTH;
+  const tag = new Uint8Array(MAC_LENGTH);
+  let pos = header.bodyOffset;
+  for await (const chunk of source.read(header.bodyOffset)) {
+    const end = pos + chunk.length;
+    if (pos < macEnd) mac.update(chunk.subarray(0, Math.min(chunk.length, macEnd - pos)));
+    if (end > macEnd) {
+      const from = Math.max(pos, macEnd);
+      tag.set(chunk.subarray(from - pos, Math.min(chunk.length, source.length - pos)), from - macEnd);
+    }
+    pos = end;
+    if (pos >= source.length) break;
+  }
+  if (pos < source.length)
+    throw new BackupError('TRUNCATED', 'the file ended before its stated length', { offset: pos });
+  if (!constantTimeEqual(mac.digest(), tag)) throw macMismatch();
+  return tag;
+}
+
+interface BodyState {
+  trailer: BackupTrailer | undefined;
+}
+
+/**
+ * Pass 2 (or the single pass): decrypt, gunzip, split. Yields BackupInfo then frames; at the end
+ * checks PKCS#7, the gzip member, the framing, then compares the recomputed MAC with `expected`
+ * (two-pass) or with the file's own tag (single pass). The last 32 bytes seen are held back as
+ * the tag, so the body's length need not be known in advance.
+ */
+async function* decryptBody(
+  chunks: AsyncIterable<Uint8Array>,
+  limit: number | undefined,
+  expected: Uint8Array | undefined,
+  options: OpenBackupOptions,
+  backend: CryptoBackend,
+  state: BodyState,
+): AsyncGenerator<Uint8Array> {
+  const mac: Hasher = backend.hmacSha256(options.key.hmacKey);
+  const iv = new Uint8Array(IV_LENGTH);
+  let ivFilled = 0;
+  let cbc: ReturnType<CryptoBackend['aesCbcDecrypt']> | undefined;
+  const splitter = new FrameSplitter(options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
+  let frames: Uint8Array[] = [];
+  const gz = new GzipReader(
+    backend,
+    (out) => {
+      for (const f of splitter.push(out)) frames.push(f);
+    },
+    options.maxDecompressedSize ?? DEFAULT_MAX_DECOMPRESSED_SIZE,
+  );
+  /** Feeds `IV || ciphertext` bytes (never the tag). */
+  const feed = async (bytes: Uint8Array): Promise<void> => {
+    if (bytes.length === 0) return;
+    mac.update(bytes);
+    let data = bytes;
+    if (ivFilled < IV_LENGTH) {
+      const part = data.subarray(0, IV_LENGTH - ivFilled);
+      iv.set(part, ivFilled);
+      ivFilled += part.length;
+      data = data.subarray(part.length);
+    }
+    if (data.length === 0) return;
+    cbc ??= backend.aesCbcDecrypt(options.key.aesKey, iv);
+    const plain = await cbc.update(data);
+    if (plain.length > 0) await gz.push(plain);
+  };
+  let tail = new Uint8Array(0);
+  let seen = 0;
+  for await (const raw of coalesce(chunks, READ_CHUNK)) {
+    let chunk = raw;
+    if (limit !== undefined && seen + chunk.length > limit) chunk = chunk.subarray(0, limit - seen);
+    seen += chunk.length;
+    if (chunk.length >= MAC_LENGTH) {
+      await feed(tail);
+      await feed(chunk.subarray(0, chunk.length - MAC_LENGTH));
+      tail = chunk.slice(chunk.length - MAC_LENGTH);
+    } else {
+      const all = new Uint8Array(tail.length + chunk.length);
+      all.set(tail);
+      all.set(chunk, tail.length);
+      const cut = Math.max(0, all.length - MAC_LENGTH);
+      await feed(all.subarray(0, cut));
+      tail = all.slice(cut);
+    }
+    const ready = frames;
+    frames = [];
+    for (const f of ready) yield f;
+    if (limit !== undefined && seen >= limit) break;
+  }
+  if (limit !== undefined && seen < limit) {
+    throw new BackupError('TRUNCATED', 'the file ended before its stated length', { offset: seen });
+  }
+  checkBodyLength(seen);
+  if (expected === undefined) {
+    // Single pass: check the MAC before PKCS#7 and gzip, so that a tampered file is reported as
+    // such rather than as the padding or gzip error the tampering caused.
+    if (!constantTimeEqual(mac.digest(), tail)) throw macMismatch();
+  }
+  cbc ??= backend.aesCbcDecrypt(options.key.aesKey, iv);
+  const last = await cbc.final();
+  if (last.length > 0) await gz.push(last);
+  for (const f of frames) yield f;
+  frames = [];
+  const trailing: TrailingBytes = gz.end();
+  splitter.end();
+  if (expected !== undefined && !constantTimeEqual(mac.digest(), expected)) {
+    throw new BackupError('MAC_MISMATCH', 'the file changed while it was being read (its MAC no longer matches)');
+  }
+  state.trailer = { paddingLength: trailing.length, nonZeroPaddingBytes: trailing.nonZero };
+}
+
+/** Wraps the body generator: the first message is the BackupInfo; the rest are frames. */
+async function splitInfo(
+  body: AsyncGenerator<Uint8Array>,
+): Promise<{ backupInfo: Uint8Array; frames: AsyncIterable<Uint8Array> }> {
+  const first = await body.next();
+  if (first.done) throw new BackupError('EMPTY_INPUT', 'the backup holds no frames (not even a BackupInfo)');
+  let used = false;
+  const frames: AsyncIterable<Uint8Array> = {
+    [Symbol.asyncIterator]() {
+      if (used) throw new TypeError('the frames of an opened backup can be iterated only once');
+      used = true;
+      return body;
+    },
+  };
+  return { backupInfo: first.value, frames };
+}
+
+/**
+ * Opens a backup: checks the header, verifies the HMAC over the whole file (pass 1), then starts
+ * decrypting (pass 2) and returns the BackupInfo; iterate `frames` for the rest. No plaintext is
+ * released before the HMAC verifies.
+ *
+ * A legacy file has no magic number, so a random file is reported as `MAC_MISMATCH` (or
+ * `TRUNCATED` when its length cannot be a backup's), not as `NOT_A_BACKUP`.
+ *
+ * @throws {BackupError} `NOT_A_BACKUP` (empty or too short, no header), `UNSUPPORTED_VERSION`,
+ *   `TRUNCATED` (length not block-aligned, header cut, source shorter than stated),
+ *   `INVALID_METADATA`, `MAC_MISMATCH` (wrong recovery key or damaged file); from `frames`:
+ *   `BAD_PADDING`, `DECOMPRESSION_FAILED`, `LIMIT_EXCEEDED`, `INVALID_VARINT`, `FRAME_TOO_LARGE`,
+ *   `TRUNCATED_FRAME` (with `details.frameIndex`), `MAC_MISMATCH` (the source changed between passes).
+ * @throws {TypeError | RangeError} on bad arguments.
+ */
+export async function openBackup(source: BackupSource, options: OpenBackupOptions): Promise<OpenedBackup> {
+  checkReadOptions(options);
+  const src = toRandomAccess(source);
+  const backend = options.backend ?? defaultAsyncBackend();
+  const header = parseHeader(await readPrefix(src), src.length);
+  const tag = await verifyMac(src, header, options.key, backend);
+  const state: BodyState = { trailer: undefined };
+  const body = decryptBody(src.read(header.bodyOffset), src.length - header.bodyOffset, tag, options, backend, state);
+  const { backupInfo, frames } = await splitInfo(body);
+  return {
+    layout: header.layout,
+    ...(header.metadata === undefined ? {} : { metadata: header.metadata }),
+    backupInfo,
+    frames,
+    get trailer() {
+      return state.trailer;
+    },
+  };
+}
+
+/**
+ * Reads a backup in one pass from a stream that cannot be re-read. **Frames are released before
+ * the MAC is checked**; the MAC is compared when the stream ends, and a mismatch then throws
+ * `MAC_MISMATCH`. Use only when you can discard everything on that error (typed as
+ * {@link UnauthenticatedBytes} to make this visible).
+ *
+ * @throws {BackupError} as {@link openBackup}, but a damaged or forged file may first yield frames.
+ * @throws {TypeError | RangeError} on bad arguments.
+ */
+export async function openBackupSinglePass(
+  stream: ByteStream,
+  options: OpenBackupOptions,
+): Promise<UnauthenticatedBackup> {
+  checkReadOptions(options);
+  const backend = options.backend ?? defaultAsyncBackend();
+  const it = iterate(stream)[Symbol.asyncIterator]();
+  let prefix = new Uint8Array(0);
+  let ended = false;
+  const pull = async (): Promise<boolean> => {
+    const r = await it.next();
+    if (r.done) {
+      ended = true;
+      return false;
+    }
+    const all = new Uint8Array(prefix.length + r.value.length);
+    all.set(prefix);
+    all.set(r.value, prefix.length);
+    prefix = all;
+    return true;
+  };
+  // Read what the header needs (a legacy file: the minimum body, to tell "too short").
+  while (!ended && prefix.length < Math.max(headerBytesNeeded(prefix), IV_LENGTH + 16 + MAC_LENGTH)) await pull();
+  // The total length is unknown: claim "enough" so that only the header itself is checked here.
+  const header = parseHeader(prefix, ended ? prefix.length : Number.MAX_SAFE_INTEGER);
+  const rest = prefix.subarray(header.bodyOffset);
+  const chunks = (async function* () {
+    if (rest.length > 0) yield rest;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  })();
+  const state: BodyState = { trailer: undefined };
+  const body = decryptBody(chunks, undefined, undefined, options, backend, state);
+  const { backupInfo, frames } = await splitInfo(body);
+  return {
+    layout: header.layout,
+    ...(header.metadata === undefined ? {} : { metadata: header.metadata }),
+    backupInfo: backupInfo as UnauthenticatedBytes,
+    frames: frames as AsyncIterable<UnauthenticatedBytes>,
+    get trailer() {
+      return state.trailer;
+    },
+  };
+}

@@ -1,0 +1,350 @@
+/**
+ * Writes an encrypted backup file: BackupInfo and Frames (encoded bytes) -> varint framing ->
+ * one gzip member on Signal's 2026 block schedule -> zero padding -> AES-256-CBC/PKCS#7 ->
+ * HMAC-SHA256 over `IV || ciphertext`, appended; with the modern header in front when asked.
+ * Streaming: memory stays bounded whatever the number of frames.
+ */
+
+import { defaultAsyncBackend } from '../backends/auto.js';
+import type { CbcStream, CryptoBackend, Hasher } from '../backends/types.js';
+import { assertBytes } from '../internal/bytes.js';
+import { varintLength, writeVarint } from '../internal/wire.js';
+import type { SplitKey } from '../keys/hierarchy.js';
+import { type BackupMetadata, encodeBackupMetadata } from '../keys/forwardSecrecy.js';
+import { randomBytes, type RandomSource } from '../random.js';
+import { GzipWriter } from './gzip.js';
+import { BLOCK_LENGTH, encodeModernHeader, IV_LENGTH } from './layout.js';
+import { bucketedPaddedLength, flushInterval, type NormalSource, paddingSize, secureNormalSource } from './sizing.js';
+
+/** gzip level used when none is given: zlib's default, the level Signal's apps use (see README, performance). */
+export const DEFAULT_GZIP_LEVEL = 6;
+/** Ciphertext is handed out in chunks of about this size (fewer, larger cipher calls). */
+const OUTPUT_CHUNK = 256 * 1024;
+/** A zero block reused for padding. */
+const ZEROS = /* @__PURE__ */ new Uint8Array(64 * 1024);
+
+// Frame oneof field numbers (Backup.proto `Frame`), read from a frame's first tag byte.
+const FRAME_ACCOUNT = 1;
+const FRAME_RECIPIENT = 2;
+const FRAME_CHAT_ITEM = 4;
+
+/** How the compressed stream is padded before encryption. */
+export type PaddingScheme = 'randomized' | 'bucketed' | 'none';
+
+/** Options of {@link encryptBackup}. */
+export interface EncryptBackupOptions {
+  /** The MessageBackupKey (`deriveMessageBackupKey`): HMAC key and AES key, 32 bytes each. */
+  key: SplitKey;
+  /**
+   * Modern-layout metadata, as encoded bytes (e.g. from SVR-B) or as a {@link BackupMetadata}.
+   * When given, the modern layout is written; when absent, the legacy layout.
+   */
+  metadata?: Uint8Array | BackupMetadata;
+  /** Fixed 16-byte IV (tests and vectors only); random when absent. */
+  iv?: Uint8Array;
+  /** gzip level, 0 (stored) to 9; default {@link DEFAULT_GZIP_LEVEL}. */
+  level?: number;
+  /** `randomized` (default; libsignal >= 0.103), `bucketed` (before 2026) or `none`. */
+  padding?: PaddingScheme;
+  /** Estimated total uncompressed length (e.g. the previous backup's), for `flushInterval`. */
+  estimatedTotalLength?: number;
+  /** N(0, 1) source of the randomized padding (tests and vectors only); secure when absent. */
+  normal?: NormalSource;
+  /** Random source for the IV and the padding. */
+  random?: RandomSource;
+  /** Backend; the runtime's fastest when absent. */
+  backend?: CryptoBackend;
+}
+
+/** Input frames: encoded `Frame` messages, without length prefixes. */
+export type FrameInput = Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+
+function frameKind(frame: Uint8Array): number {
+  const tag = frame[0];
+  // A one-byte tag with wire type 2 (length-delimited) names the oneof member directly.
+  return tag !== undefined && tag < 0x80 && (tag & 7) === 2 ? tag >> 3 : 0;
+}
+
+/** Checks options early, so mistakes throw before any output. */
+function checkOptions(options: EncryptBackupOptions): void {
+  if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
+  assertBytes(options.key?.hmacKey, 'key.hmacKey', 32);
+  assertBytes(options.key?.aesKey, 'key.aesKey', 32);
+  if (options.iv !== undefined) assertBytes(options.iv, 'iv', IV_LENGTH);
+  const level = options.level ?? DEFAULT_GZIP_LEVEL;
+  if (!Number.isInteger(level) || level < 0 || level > 9) throw new RangeError(`"level" expected 0..9, got ${level}`);
+  const padding = options.padding ?? 'randomized';
+  if (!['randomized', 'bucketed', 'none'].includes(padding)) {
+    throw new RangeError(`"padding" expected randomized, bucketed or none, got ${padding}`);
+  }
+  const estimate = options.estimatedTotalLength;
+  if (estimate !== undefined && (!Number.isSafeInteger(estimate) || estimate < 0)) {
+    throw new RangeError(`"estimatedTotalLength" expected a non-negative integer, got ${estimate}`);
+  }
+}
+
+function metadataBytes(metadata: Uint8Array | BackupMetadata): Uint8Array {
+  if (metadata instanceof Uint8Array) return metadata;
+  if (typeof metadata === 'object' && metadata !== null && Array.isArray(metadata.pairs)) {
+    return encodeBackupMetadata(metadata);
+  }
+  throw new TypeError('"metadata" expected Uint8Array or BackupMetadata');
+}
+
+/** Encrypts and MACs the padded gzip stream, collecting ciphertext into output chunks. */
+class Encryptor {
+  private readonly cbc: CbcStream;
+  private readonly mac: Hasher;
+  private pending: Uint8Array[] = [];
+  private pendingLength = 0;
+  readonly ready: Uint8Array[] = [];
+
+  constructor(backend: CryptoBackend, key: SplitKey, iv: Uint8Array) {
+    this.cbc = backend.aesCbcEncrypt(key.aesKey, iv);
+    this.mac = backend.hmacSha256(key.hmacKey);
+    this.mac.update(iv);
+  }
+
+  /** Takes plaintext (compressed bytes, then padding); the chunk must not change afterwards. */
+  add = (chunk: Uint8Array): void => {
+    this.pending.push(chunk);
+    this.pendingLength += chunk.length;
+  };
+
+  get full(): boolean {
+    return this.pendingLength >= OUTPUT_CHUNK;
+  }
+
+  private take(): Uint8Array {
+    const all = new Uint8Array(this.pendingLength);
+    let o = 0;
+    for (const p of this.pending) {
+      all.set(p, o);
+      o += p.length;
+    }
+    this.pending = [];
+    this.pendingLength = 0;
+    return all;
+  }
+
+  private out(ct: Uint8Array): void {
+    if (ct.length === 0) return;
+    this.mac.update(ct);
+    this.ready.push(ct);
+  }
+
+  /** Encrypts what is pending (whole blocks; the rest waits). */
+  async encryptPending(): Promise<void> {
+    if (this.pendingLength < BLOCK_LENGTH) return;
+    const r = this.cbc.update(this.take());
+    this.out(r instanceof Promise ? await r : r);
+  }
+
+  /** Encrypts the rest with PKCS#7 and appends the MAC. */
+  async end(): Promise<void> {
+    if (this.pendingLength > 0) await this.encryptPending();
+    const f = this.cbc.final();
+    this.out(f instanceof Promise ? await f : f);
+    this.ready.push(this.mac.digest());
+  }
+
+  drain(): Uint8Array[] {
+    const out = this.ready.splice(0);
+    return out;
+  }
+}
+
+/**
+ * Applies Signal's compression schedule (reference 3.6.2, Android PaddedGzipOutputStream,
+ * Desktop encoding.node.ts): full flushes around the BackupInfo, AccountData and each Recipient;
+ * in the chat-item region, a block ends when its length reaches `flushInterval(block start)`,
+ * even inside a frame; a non-chat-item frame in the region ends the block and is flushed alone.
+ */
+class Schedule {
+  private inRegion = false;
+  /** Uncompressed bytes since the chat-item region began. */
+  private regionPosition = 0;
+  private blockLength = 0;
+  private blockLimit = 0;
+  /** Largest block produced in the region, uncompressed. */
+  largestBlock = 0;
+  private readonly prefix = new Uint8Array(5);
+
+  constructor(
+    private readonly gz: GzipWriter,
+    private readonly estimate: number | undefined,
+  ) {}
+
+  private startBlock(): void {
+    this.blockLength = 0;
+    this.blockLimit = flushInterval(this.regionPosition, this.estimate);
+  }
+
+  private endBlock(): void {
+    if (this.blockLength > this.largestBlock) this.largestBlock = this.blockLength;
+    this.blockLength = 0;
+  }
+
+  /** Writes `varint(len) || message`, flushing where the schedule says. */
+  async message(bytes: Uint8Array, kind: number | 'info'): Promise<void> {
+    const n = writeVarint(this.prefix, 0, bytes.length);
+    const prefix = this.prefix.subarray(0, n);
+    if (kind === FRAME_CHAT_ITEM) {
+      if (!this.inRegion) {
+        await this.gz.flush();
+        this.inRegion = true;
+        this.startBlock();
+      }
+      await this.regionWrite(prefix);
+      await this.regionWrite(bytes);
+      return;
+    }
+    const isolated = kind === 'info' || kind === FRAME_ACCOUNT || kind === FRAME_RECIPIENT || this.inRegion;
+    if (isolated) {
+      if (this.inRegion && this.blockLength > 0) this.endBlock();
+      await this.gz.flush();
+    }
+    await this.gz.write(prefix);
+    await this.gz.write(bytes);
+    if (isolated) await this.gz.flush();
+    if (this.inRegion) {
+      this.regionPosition += n + bytes.length;
+      this.startBlock();
+    }
+  }
+
+  private async regionWrite(data: Uint8Array): Promise<void> {
+    let rest = data;
+    while (rest.length > 0) {
+      const room = this.blockLimit - this.blockLength;
+      const piece = rest.length <= room ? rest : rest.subarray(0, room);
+      await this.gz.write(piece);
+      this.blockLength += piece.length;
+      this.regionPosition += piece.length;
+      rest = rest.subarray(piece.length);
+      if (this.blockLength >= this.blockLimit) {
+        this.endBlock();
+        await this.gz.flush();
+        this.startBlock();
+      }
+    }
+  }
+
+  /** Ends the last block of the region (counted for the padding). */
+  close(): void {
+    if (this.inRegion && this.blockLength > 0) this.endBlock();
+  }
+}
+
+function paddingLength(scheme: PaddingScheme, largestBlock: number, compressed: number, options: EncryptBackupOptions) {
+  if (scheme === 'none') return 0;
+  if (scheme === 'bucketed') return bucketedPaddedLength(compressed) - compressed;
+  return paddingSize(largestBlock, compressed, options.normal ?? secureNormalSource(options.random));
+}
+
+/**
+ * Encrypts a backup. Yields the file's bytes in order: the modern header (when `metadata` is
+ * given), the IV, the ciphertext in chunks of about 256 KiB, and the 32-byte MAC.
+ *
+ * @param backupInfo the encoded `BackupInfo` message (no length prefix).
+ * @param frames the encoded `Frame` messages (no length prefixes), in backup order.
+ * @throws {TypeError | RangeError} on a bad argument (before anything is yielded).
+ * @throws {BackupError} `INVALID_METADATA` when `metadata` is given as a malformed object.
+ */
+export async function* encryptBackup(
+  backupInfo: Uint8Array,
+  frames: FrameInput,
+  options: EncryptBackupOptions,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  assertBytes(backupInfo, 'backupInfo');
+  checkOptions(options);
+  const header = options.metadata === undefined ? undefined : encodeModernHeader(metadataBytes(options.metadata));
+  const backend = options.backend ?? defaultAsyncBackend();
+  const iv = options.iv?.slice() ?? randomBytes(IV_LENGTH, options.random);
+
+  if (header !== undefined) yield header;
+  yield iv;
+  const enc = new Encryptor(backend, options.key, iv);
+  const gz = new GzipWriter(backend, options.level ?? DEFAULT_GZIP_LEVEL, enc.add);
+  const schedule = new Schedule(gz, options.estimatedTotalLength);
+
+  await schedule.message(backupInfo, 'info');
+  let index = 1;
+  for await (const frame of frames) {
+    assertBytes(frame, `frames[${index - 1}]`);
+    await schedule.message(frame, frameKind(frame));
+    index++;
+    if (enc.full) {
+      await enc.encryptPending();
+      for (const c of enc.drain()) yield c;
+    }
+  }
+  schedule.close();
+  await gz.finish();
+  let pad = paddingLength(options.padding ?? 'randomized', schedule.largestBlock, gz.compressedLength, options);
+  while (pad > 0) {
+    const n = Math.min(pad, ZEROS.length);
+    enc.add(ZEROS.subarray(0, n));
+    pad -= n;
+    if (enc.full) {
+      await enc.encryptPending();
+      for (const c of enc.drain()) yield c;
+    }
+  }
+  await enc.end();
+  for (const c of enc.drain()) yield c;
+}
+
+/**
+ * {@link encryptBackup} into one `Uint8Array`.
+ *
+ * @throws {TypeError | RangeError} on a bad argument.
+ */
+export async function encryptBackupToBytes(
+  backupInfo: Uint8Array,
+  frames: FrameInput,
+  options: EncryptBackupOptions,
+): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of encryptBackup(backupInfo, frames, options)) {
+    parts.push(chunk);
+    size += chunk.length;
+  }
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/**
+ * {@link encryptBackup} as a WHATWG `ReadableStream` (pull-based: frames are read as the consumer
+ * reads). Needs `globalThis.ReadableStream`.
+ *
+ * @throws {TypeError | RangeError} on a bad argument (when the stream is first read).
+ */
+export function encryptBackupToStream(
+  backupInfo: Uint8Array,
+  frames: FrameInput,
+  options: EncryptBackupOptions,
+): ReadableStream<Uint8Array> {
+  const it = encryptBackup(backupInfo, frames, options);
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const r = await it.next();
+      if (r.done) controller.close();
+      else controller.enqueue(r.value);
+    },
+    async cancel() {
+      await it.return();
+    },
+  });
+}
+
+/** The length `varint(len(message)) || message` takes. */
+export function delimitedLength(message: Uint8Array): number {
+  return varintLength(message.length) + message.length;
+}
