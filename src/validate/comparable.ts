@@ -1,0 +1,5 @@
+/** Placeholder, replaced below. */
+export function comparableString(): string {
+  return '';
+}
+export const comparableBackup = comparableString;

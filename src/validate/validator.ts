@@ -1,0 +1,190 @@
+/**
+ * The streaming validator: feed the BackupInfo and then each Frame (decoded or as bytes), call
+ * `finish()`, read the findings. Memory stays bounded by the number of ids (recipients, chats,
+ * sticker packs), never by the number or size of frames.
+ */
+
+import { isBackupError } from '../errors.js';
+import { type BackupInfo, decodeBackupInfo, decodeFrame, type Frame } from '../frames/codec.js';
+import { findUnknownBackupInfoFields, findUnknownFields } from '../frames/unknown.js';
+import { checkAccount } from './account.js';
+import { checkBackupInfo } from './backupInfo.js';
+import { checkChat } from './chat.js';
+import { checkChatItem } from './chatItem.js';
+import { checkCompletion } from './completion.js';
+import { type Finding, type Purpose, ValidationState } from './context.js';
+import { checkAdHocCall, checkChatFolder, checkNotificationProfile, checkStickerPack } from './misc.js';
+import { checkRecipient } from './recipient.js';
+
+/** Options of {@link BackupValidator}. */
+export interface ValidatorOptions {
+  /** What the backup is for (default `remote`): the disappearing-message rules depend on it. */
+  purpose?: Purpose;
+  /** Stop recording findings after this many errors (and as many warnings); default 1000. */
+  maxFindings?: number;
+}
+
+/** An unknown field or enum value, tied to its frame. */
+export interface UnknownFieldFinding {
+  /** Always `UNKNOWN_FIELD` or `UNKNOWN_ENUM_VALUE`. */
+  code: 'UNKNOWN_FIELD' | 'UNKNOWN_ENUM_VALUE';
+  frame: number;
+  frameType: string;
+  /** Dotted path, e.g. `Frame.chatItem.standardMessage: unknown field 99 (varint)`. */
+  message: string;
+}
+
+/** The verdict on a backup. */
+export interface ValidationResult {
+  /** True when there is no error (warnings and unknown fields do not make a backup invalid). */
+  ok: boolean;
+  errors: Finding[];
+  warnings: Finding[];
+  unknownFields: UnknownFieldFinding[];
+}
+
+const PURPOSES: readonly Purpose[] = ['remote', 'transfer', 'takeout'];
+const FRAME_TYPES = [
+  'account',
+  'recipient',
+  'chat',
+  'chatItem',
+  'stickerPack',
+  'adHocCall',
+  'notificationProfile',
+  'chatFolder',
+] as const;
+
+/**
+ * Validates a backup record by record, with libsignal-client 0.103.0's rules. Use it offline
+ * (see `validateBackup`) or online while a backup is being written: call {@link addBackupInfo}
+ * once, {@link addFrame} for each frame, then {@link finish}. Findings accumulate; nothing throws
+ * for bad data.
+ */
+export class BackupValidator {
+  readonly #s: ValidationState;
+  readonly #unknown: UnknownFieldFinding[] = [];
+  #frames = 0;
+  #started = false;
+  #finished = false;
+
+  /** @throws {RangeError} when `purpose` or `maxFindings` is invalid. */
+  constructor(options: ValidatorOptions = {}) {
+    const purpose = options.purpose ?? 'remote';
+    if (!PURPOSES.includes(purpose))
+      throw new RangeError(`"purpose" expected remote, transfer or takeout, got ${String(purpose)}`);
+    const max = options.maxFindings ?? 1000;
+    if (!Number.isInteger(max) || max < 1)
+      throw new RangeError(`"maxFindings" expected a positive integer, got ${max}`);
+    this.#s = new ValidationState(purpose, max);
+  }
+
+  /**
+   * Adds the BackupInfo (frame 0), encoded or decoded.
+   * @throws {Error} when called twice or after {@link finish}.
+   */
+  addBackupInfo(info: Uint8Array | BackupInfo): void {
+    if (this.#started || this.#finished) throw new Error('addBackupInfo must be called once, first');
+    this.#started = true;
+    const s = this.#s;
+    s.frameIndex = 0;
+    s.frameType = 'backupInfo';
+    let decoded: BackupInfo;
+    try {
+      decoded = info instanceof Uint8Array ? decodeBackupInfo(info) : info;
+    } catch (e) {
+      s.error('UNREADABLE_FRAME', `BackupInfo cannot be parsed: ${isBackupError(e) ? e.message : String(e)}`);
+      return;
+    }
+    this.#collectUnknown(findUnknownBackupInfoFields(decoded));
+    checkBackupInfo(s, decoded);
+  }
+
+  /**
+   * Adds the next Frame, encoded or decoded.
+   * @throws {Error} when called before {@link addBackupInfo} or after {@link finish}.
+   */
+  addFrame(frame: Uint8Array | Frame): void {
+    if (!this.#started || this.#finished) throw new Error('addFrame must come after addBackupInfo and before finish');
+    const s = this.#s;
+    s.frameIndex = ++this.#frames;
+    s.frameType = 'frame';
+    let f: Frame;
+    try {
+      f = frame instanceof Uint8Array ? decodeFrame(frame) : frame;
+    } catch (e) {
+      s.error('UNREADABLE_FRAME', `the frame cannot be parsed: ${isBackupError(e) ? e.message : String(e)}`);
+      return;
+    }
+    const type = FRAME_TYPES.find((t) => f[t] !== null && f[t] !== undefined);
+    s.frameType = type ?? 'frame';
+    this.#collectUnknown(findUnknownFields(f));
+    switch (type) {
+      case 'account':
+        return checkAccount(s, f.account!);
+      case 'recipient':
+        return checkRecipient(s, f.recipient!);
+      case 'chat':
+        return checkChat(s, f.chat!);
+      case 'chatItem':
+        return checkChatItem(s, f.chatItem!);
+      case 'stickerPack':
+        return checkStickerPack(s, f.stickerPack!);
+      case 'adHocCall':
+        return checkAdHocCall(s, f.adHocCall!);
+      case 'notificationProfile':
+        return checkNotificationProfile(s, f.notificationProfile!);
+      case 'chatFolder':
+        return checkChatFolder(s, f.chatFolder!);
+      default:
+        s.error('EMPTY_FRAME', 'the frame carries no item (Frame.item is not set)');
+    }
+  }
+
+  /** The errors found so far (live view; for online use between frames). */
+  get errors(): readonly Finding[] {
+    return this.#s.errors;
+  }
+
+  /** Number of frames added so far (not counting the BackupInfo). */
+  get frameCount(): number {
+    return this.#frames;
+  }
+
+  /**
+   * Runs the end-of-backup checks and returns the verdict. Calling it again returns the same result.
+   */
+  finish(): ValidationResult {
+    const s = this.#s;
+    if (!this.#finished) {
+      this.#finished = true;
+      if (!this.#started) {
+        s.frameIndex = -1;
+        s.frameType = 'backup';
+        s.error('NO_FRAMES', 'the backup is empty (no BackupInfo)');
+      } else checkCompletion(s);
+      if (this.#unknown.length > 0) {
+        s.frameIndex = -1;
+        s.frameType = 'backup';
+      }
+    }
+    return {
+      ok: s.errors.length === 0,
+      errors: [...s.errors],
+      warnings: [...s.warnings],
+      unknownFields: [...this.#unknown],
+    };
+  }
+
+  #collectUnknown(list: { kind: 'field' | 'enum'; message: string }[]): void {
+    for (const u of list) {
+      if (this.#unknown.length >= this.#s.maxFindings) return;
+      this.#unknown.push({
+        code: u.kind === 'field' ? 'UNKNOWN_FIELD' : 'UNKNOWN_ENUM_VALUE',
+        frame: this.#s.frameIndex,
+        frameType: this.#s.frameType,
+        message: u.message,
+      });
+    }
+  }
+}
