@@ -11,13 +11,19 @@ describe('docs/key-hierarchy.svg', () => {
   const decode = (s: string) => s.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
   // The HKDF labels are the monospace texts: "[salt = x · ]<label>[ ‖ <suffix>]".
   const labels = [...svg.matchAll(/<text[^>]*monospace[^>]*>([^<]*)<\/text>/g)].map((m) =>
-    decode(m[1]!).replace(/^salt = [^·]+· /, '').replace(/ ‖ .*$/, ''),
+    decode(m[1]!)
+      .replace(/^salt = [^·]+· /, '')
+      .replace(/ ‖ .*$/, ''),
   );
-  const values = new Set(Object.values(constants).filter((v): v is string => typeof v === 'string'));
+  const values = new Set<string>(
+    Object.values(constants as Record<string, unknown>).filter((v): v is string => typeof v === 'string'),
+  );
 
   it('shows every HKDF label of the hierarchy', () => {
     expect(labels.length).toBe(12);
-    const hkdfLabels = Object.entries(constants).filter(([k]) => k.startsWith('LABEL_')).map(([, v]) => v);
+    const hkdfLabels = Object.entries(constants as Record<string, unknown>)
+      .filter(([k]) => k.startsWith('LABEL_'))
+      .map(([, v]) => String(v));
     for (const l of hkdfLabels) expect(labels).toContain(l);
   });
 

@@ -40,7 +40,7 @@ export interface KeyCase {
   expected: Record<string, string>;
 }
 
-function derive(c: Omit<KeyCase, 'expected'>): Record<string, string> {
+function derive(c: Omit<KeyCase, 'expected' | 'source' | 'comment'>): Record<string, string> {
   const bk = deriveBackupKey(c.recoveryKey);
   const id = deriveBackupId(bk, c.aci);
   const pair = deriveBackupIdKeyPair(bk, c.aci);
