@@ -95,19 +95,22 @@ function checkItem(s: ValidationState, item: ChatItem, isRevision: boolean): Ite
     return undefined;
   }
   if (author.kind === 'self') {
-    if (direction === 'incoming') return void s.error('INCOMING_FROM_SELF', 'an incoming message is authored by Self');
+    if (direction === 'incoming') {
+      s.error('INCOMING_FROM_SELF', 'an incoming message is authored by Self');
+      return;
+    }
     sum.authorKind = 'self';
   } else {
-    if (direction === 'outgoing')
-      return void s.error(
-        'OUTGOING_NOT_FROM_SELF',
-        `an outgoing message is authored by ${author.kind} ${authorId}, not Self`,
-      );
+    if (direction === 'outgoing') {
+      s.error('OUTGOING_NOT_FROM_SELF', `an outgoing message is authored by ${author.kind} ${authorId}, not Self`);
+      return;
+    }
     if (author.kind === 'contact' && direction === 'incoming' && !author.aci && author.e164 === undefined) {
-      return void s.error(
+      s.error(
         'INCOMING_FROM_CONTACT_WITHOUT_ACI_OR_E164',
         `incoming message author ${authorId} has neither ACI nor e164`,
       );
+      return;
     }
     sum.authorKind = author.kind === 'releaseNotes' ? 'releaseNotes' : 'contact';
   }
@@ -122,10 +125,12 @@ function checkItem(s: ValidationState, item: ChatItem, isRevision: boolean): Ite
   else sum.kind = checkMessage(s, item, kind);
   if (s.errors.length > before) return undefined;
   if (direction === 'directionless' && kind !== 'updateMessage') {
-    return void s.error('DIRECTIONLESS_MESSAGE', 'only update messages may be directionless');
+    s.error('DIRECTIONLESS_MESSAGE', 'only update messages may be directionless');
+    return;
   }
   if (direction !== 'directionless' && kind === 'updateMessage') {
-    return void s.error('UPDATE_NOT_DIRECTIONLESS', 'update messages must be directionless');
+    s.error('UPDATE_NOT_DIRECTIONLESS', 'update messages must be directionless');
+    return;
   }
   if (sum.update) checkUpdateAuthor(s, sum.update, sum.authorKind!, author);
   if (s.purpose === 'takeout' && kind === 'viewOnceMessage' && item.viewOnceMessage!.attachment) {
@@ -174,29 +179,36 @@ function checkExpiration(s: ValidationState, item: ChatItem, direction: Directio
   const hasStart = has(item.expireStartDate);
   const hasIn = has(item.expiresInMs);
   if (hasStart) s.timestamp(item.expireStartDate, 'ChatItem.expireStartDate');
-  if (hasStart && !hasIn) return s.error('EXPIRATION_MISMATCH', 'expireStartDate is set without expiresInMs');
+  if (hasStart && !hasIn) {
+    s.error('EXPIRATION_MISMATCH', 'expireStartDate is set without expiresInMs');
+    return;
+  }
   if (!hasIn) return;
   const expiresIn = u64(item.expiresInMs);
   if (!hasStart) {
     const shouldHaveStarted =
       direction === 'incoming' ? Boolean(item.incoming!.read) : direction === 'outgoing' ? allSent : false;
-    if (shouldHaveStarted)
-      return s.error(
-        'EXPIRATION_NOT_STARTED',
-        'the message was read or sent but its disappearing timer has not started',
-      );
+    if (shouldHaveStarted) {
+      s.error('EXPIRATION_NOT_STARTED', 'the message was read or sent but its disappearing timer has not started');
+      return;
+    }
     if (s.purpose === 'remote' && expiresIn < DAY_MS) {
-      return s.error(
+      s.error(
         'EXPIRATION_TOO_SHORT',
         `disappearing timer of ${expiresIn / 1000n}s is under 24 h, too short for a remote backup`,
       );
+      return;
     }
-    if (s.purpose === 'takeout')
-      return s.error('EXPIRATION_NOT_ALLOWED_FOR_PURPOSE', 'disappearing messages are not allowed in a takeout export');
+    if (s.purpose === 'takeout') {
+      s.error('EXPIRATION_NOT_ALLOWED_FOR_PURPOSE', 'disappearing messages are not allowed in a takeout export');
+      return;
+    }
     return;
   }
-  if (s.purpose === 'takeout')
-    return s.error('EXPIRATION_NOT_ALLOWED_FOR_PURPOSE', 'disappearing messages are not allowed in a takeout export');
+  if (s.purpose === 'takeout') {
+    s.error('EXPIRATION_NOT_ALLOWED_FOR_PURPOSE', 'disappearing messages are not allowed in a takeout export');
+    return;
+  }
   const expiresAt = u64(item.expireStartDate) + expiresIn;
   const allowed = s.backupTimeMs + (s.purpose === 'remote' ? DAY_MS : 0n);
   if (expiresAt < allowed) {
@@ -213,7 +225,10 @@ function checkExpiration(s: ValidationState, item: ChatItem, direction: Directio
 function checkUpdate(s: ValidationState, u: signal.backup.ChatUpdateMessage.$Properties): string | undefined {
   if (u.simpleUpdate) {
     const t = enumValue(u.simpleUpdate.type, 'SimpleChatUpdate.Type');
-    if (t === 0) return void s.error('SIMPLE_UPDATE_UNKNOWN', 'simple chat update type is UNKNOWN');
+    if (t === 0) {
+      s.error('SIMPLE_UPDATE_UNKNOWN', 'simple chat update type is UNKNOWN');
+      return;
+    }
     return `simple:${t}`;
   }
   if (u.groupChange) {

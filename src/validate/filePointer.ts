@@ -63,25 +63,41 @@ function checkLocator(s: ValidationState, l: LocatorInfo, what: string): void {
   }
   let plaintextHash = false;
   if (has(l.encryptedDigest)) {
-    if (l.encryptedDigest!.length === 0) return s.error('MISSING_INTEGRITY_CHECK', `${what}: encryptedDigest is empty`);
+    if (l.encryptedDigest!.length === 0) {
+      s.error('MISSING_INTEGRITY_CHECK', `${what}: encryptedDigest is empty`);
+      return;
+    }
     if (!transit || key.length === 0) {
-      return s.error('DIGEST_WITHOUT_TRANSIT', `${what}: encryptedDigest needs a transit CDN location and a key`);
+      s.error('DIGEST_WITHOUT_TRANSIT', `${what}: encryptedDigest needs a transit CDN location and a key`);
+      return;
     }
   } else if (has(l.plaintextHash)) {
-    if (l.plaintextHash!.length === 0) return s.error('MISSING_INTEGRITY_CHECK', `${what}: plaintextHash is empty`);
+    if (l.plaintextHash!.length === 0) {
+      s.error('MISSING_INTEGRITY_CHECK', `${what}: plaintextHash is empty`);
+      return;
+    }
     plaintextHash = true;
   } else {
-    return s.error('MISSING_INTEGRITY_CHECK', `${what}: locator has neither plaintextHash nor encryptedDigest`);
+    s.error('MISSING_INTEGRITY_CHECK', `${what}: locator has neither plaintextHash nor encryptedDigest`);
+    return;
   }
   const hasContent = transit || plaintextHash;
-  if (hasContent && key.length === 0)
-    return s.error('MISSING_ATTACHMENT_KEY', `${what}: locator has content but no key`);
-  if (!hasContent && key.length > 0)
-    return s.error('UNEXPECTED_ATTACHMENT_KEY', `${what}: locator has a key but nothing to decrypt`);
+  if (hasContent && key.length === 0) {
+    s.error('MISSING_ATTACHMENT_KEY', `${what}: locator has content but no key`);
+    return;
+  }
+  if (!hasContent && key.length > 0) {
+    s.error('UNEXPECTED_ATTACHMENT_KEY', `${what}: locator has a key but nothing to decrypt`);
+    return;
+  }
   if (!plaintextHash) {
-    if (has(l.localKey)) return s.error('UNEXPECTED_LOCAL_KEY', `${what}: localKey is only allowed with plaintextHash`);
+    if (has(l.localKey)) {
+      s.error('UNEXPECTED_LOCAL_KEY', `${what}: localKey is only allowed with plaintextHash`);
+      return;
+    }
     if (has(l.mediaTierCdnNumber)) {
-      return s.error('UNEXPECTED_MEDIA_TIER_CDN', `${what}: mediaTierCdnNumber is only allowed with plaintextHash`);
+      s.error('UNEXPECTED_MEDIA_TIER_CDN', `${what}: mediaTierCdnNumber is only allowed with plaintextHash`);
+      return;
     }
   }
   if (key.length > 0 && key.length !== 64)

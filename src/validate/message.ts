@@ -175,16 +175,28 @@ function text(s: ValidationState, t: signal.backup.Text.$Properties, max: number
 function quote(s: ValidationState, q: signal.backup.Quote.$Properties): void {
   const id = u64(q.authorId);
   const r = s.recipients.get(id);
-  if (!r) return s.error('UNKNOWN_QUOTE_AUTHOR', `quote author ${id} does not exist (yet)`);
-  if (r.kind === 'contact' && !r.aci && r.e164 === undefined)
-    return s.error('QUOTE_AUTHOR_WITHOUT_ACI_OR_E164', `quote author ${id} has neither ACI nor e164`);
-  if (r.kind !== 'contact' && r.kind !== 'self' && r.kind !== 'releaseNotes')
-    return s.error('INVALID_QUOTE_AUTHOR', `quote author ${id} is a ${r.kind}`);
+  if (!r) {
+    s.error('UNKNOWN_QUOTE_AUTHOR', `quote author ${id} does not exist (yet)`);
+    return;
+  }
+  if (r.kind === 'contact' && !r.aci && r.e164 === undefined) {
+    s.error('QUOTE_AUTHOR_WITHOUT_ACI_OR_E164', `quote author ${id} has neither ACI nor e164`);
+    return;
+  }
+  if (r.kind !== 'contact' && r.kind !== 'self' && r.kind !== 'releaseNotes') {
+    s.error('INVALID_QUOTE_AUTHOR', `quote author ${id} is a ${r.kind}`);
+    return;
+  }
   if (has(q.targetSentTimestamp)) s.timestamp(q.targetSentTimestamp, 'Quote.targetSentTimestamp');
   const type = enumValue(q.type, 'Quote.Type');
-  if (type === 0) return s.error('QUOTE_TYPE_UNKNOWN', 'quote type is UNKNOWN');
-  if (type === 1 && !q.text && (q.attachments ?? []).length === 0)
-    return s.error('QUOTE_EMPTY', 'a normal quote has neither text nor attachments');
+  if (type === 0) {
+    s.error('QUOTE_TYPE_UNKNOWN', 'quote type is UNKNOWN');
+    return;
+  }
+  if (type === 1 && !q.text && (q.attachments ?? []).length === 0) {
+    s.error('QUOTE_EMPTY', 'a normal quote has neither text nor attachments');
+    return;
+  }
   if (q.text) {
     text(s, q.text, MAX_BODY_BYTES, true);
     if (utf8Length(q.text.body ?? '') > MAX_SHORT_BODY_BYTES) s.error('QUOTE_TOO_LONG', 'quoted text is over 2 KiB');

@@ -16,8 +16,10 @@ const FOLDER_CUSTOM = 2;
 /** Checks one StickerPack frame. */
 export function checkStickerPack(s: ValidationState, p: signal.backup.StickerPack.$Properties): void {
   const id = bytesOf(p.packId);
-  if (id.length !== PACK_ID_LENGTH)
-    return s.error('INVALID_STICKER_PACK_ID', `sticker pack id must be ${PACK_ID_LENGTH} bytes, found ${id.length}`);
+  if (id.length !== PACK_ID_LENGTH) {
+    s.error('INVALID_STICKER_PACK_ID', `sticker pack id must be ${PACK_ID_LENGTH} bytes, found ${id.length}`);
+    return;
+  }
   if (bytesOf(p.packKey).length !== PACK_KEY_LENGTH)
     s.error('INVALID_STICKER_PACK_KEY', `sticker pack key must be ${PACK_KEY_LENGTH} bytes`);
   const key = hexOf(id);
@@ -98,7 +100,10 @@ export function checkChatFolder(s: ValidationState, f: signal.backup.ChatFolder.
     else idCheck();
     return;
   }
-  if (type !== FOLDER_CUSTOM) return s.error('UNKNOWN_FOLDER_TYPE', `chat folder type ${type} is not ALL or CUSTOM`);
+  if (type !== FOLDER_CUSTOM) {
+    s.error('UNKNOWN_FOLDER_TYPE', `chat folder type ${type} is not ALL or CUSTOM`);
+    return;
+  }
   if (!f.name) s.error('CHAT_FOLDER_NO_NAME', 'custom chat folder has no name');
   const included = new Set<bigint>();
   const member = (raw: bigint | number, list: string) => {

@@ -91,17 +91,21 @@ function checkContact(s: ValidationState, c: signal.backup.Contact.$Properties):
   }
   if (!has(c.aci) && !has(c.pni) && !has(c.e164))
     s.error('CONTACT_WITHOUT_IDENTIFIERS', 'contact has no ACI, PNI or e164');
-  let identityKeyOk = false;
   if (has(c.identityKey)) {
     const k = c.identityKey!;
-    if (k.length !== IDENTITY_KEY_LENGTH || k[0] !== DJB_TYPE)
+    // libsignal's key parser reads the type byte and 32 key bytes and ignores anything after them.
+    if (k.length < IDENTITY_KEY_LENGTH || k[0] !== DJB_TYPE) {
       s.error('INVALID_IDENTITY_KEY', 'contact identity key is not a valid public key');
-    else identityKeyOk = true;
+    } else if (k.length > IDENTITY_KEY_LENGTH) {
+      s.warn(
+        'IDENTITY_KEY_TRAILING_BYTES',
+        `contact identity key has ${k.length - IDENTITY_KEY_LENGTH} bytes after the key, ignored`,
+      );
+    }
   }
   const state = enumValue(c.identityState, 'Contact.IdentityState');
   if (state !== 0 && !has(c.identityKey))
     s.error('MISSING_IDENTITY_KEY', 'contact is VERIFIED or UNVERIFIED but has no identity key');
-  void identityKeyOk;
   if (c.nickname && !c.nickname.given && !c.nickname.family) {
     s.error('EMPTY_NICKNAME', 'contact nickname is present but both parts are empty');
   }

@@ -121,21 +121,29 @@ export class BackupValidator {
     this.#collectUnknown(findUnknownFields(f));
     switch (type) {
       case 'account':
-        return checkAccount(s, f.account!);
+        checkAccount(s, f.account!);
+        break;
       case 'recipient':
-        return checkRecipient(s, f.recipient!);
+        checkRecipient(s, f.recipient!);
+        break;
       case 'chat':
-        return checkChat(s, f.chat!);
+        checkChat(s, f.chat!);
+        break;
       case 'chatItem':
-        return checkChatItem(s, f.chatItem!);
+        checkChatItem(s, f.chatItem!);
+        break;
       case 'stickerPack':
-        return checkStickerPack(s, f.stickerPack!);
+        checkStickerPack(s, f.stickerPack!);
+        break;
       case 'adHocCall':
-        return checkAdHocCall(s, f.adHocCall!);
+        checkAdHocCall(s, f.adHocCall!);
+        break;
       case 'notificationProfile':
-        return checkNotificationProfile(s, f.notificationProfile!);
+        checkNotificationProfile(s, f.notificationProfile!);
+        break;
       case 'chatFolder':
-        return checkChatFolder(s, f.chatFolder!);
+        checkChatFolder(s, f.chatFolder!);
+        break;
       default:
         s.error('EMPTY_FRAME', 'the frame carries no item (Frame.item is not set)');
     }
