@@ -33,7 +33,7 @@ function resetPeak(): void {
 
 async function writeAll(path: string, chunks: AsyncIterable<Uint8Array>): Promise<void> {
   const out = createWriteStream(path);
-  for await (const c of chunks) if (!out.write(c)) await new Promise((r) => out.once('drain', r));
+  for await (const c of chunks) if (!out.write(c)) await new Promise<void>((r) => out.once('drain', () => r()));
   await new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res())));
 }
 

@@ -158,7 +158,11 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('attachments (%s)', (_n
     expect(hex(await collect(decryptAttachmentStream(rs, KEY, { size: 5000, backend, singlePass: true })))).toBe(
       hex(pt),
     );
-    expect(hex(await collect(decryptAttachmentStream(new Blob([e as Uint8Array<ArrayBuffer>]), KEY, { size: 5000, backend })))).toBe(hex(pt));
+    expect(
+      hex(
+        await collect(decryptAttachmentStream(new Blob([e as Uint8Array<ArrayBuffer>]), KEY, { size: 5000, backend })),
+      ),
+    ).toBe(hex(pt));
   });
 
   it('progressive decryption releases only incrementally verified data', async () => {
