@@ -58,14 +58,20 @@ export function checkMessage(s: ValidationState, item: ChatItem, kind: string): 
       return kind;
     }
     case 'paymentNotification':
+      checkPayment(s, item.paymentNotification!);
       return kind;
     case 'giftBadge': {
       const g = item.giftBadge!;
-      if (g.state === 3 && bytesOf(g.receiptCredentialPresentation).length > 0) {
-        s.error(
-          'GIFT_BADGE_FAILED_WITH_PRESENTATION',
-          'a failed gift badge still carries a receipt credential presentation',
-        );
+      const presentation = bytesOf(g.receiptCredentialPresentation).length;
+      if (enumValue(g.state, 'GiftBadge.State') === 3) {
+        if (presentation > 0)
+          s.error(
+            'GIFT_BADGE_FAILED_WITH_PRESENTATION',
+            'a failed gift badge still carries a receipt credential presentation',
+          );
+      } else if (presentation === 0) {
+        // libsignal deserializes the zkgroup presentation; we only catch the empty case (see README).
+        s.error('INVALID_GIFT_BADGE_PRESENTATION', 'gift badge has no receipt credential presentation');
       }
       return kind;
     }
@@ -253,4 +259,33 @@ function checkContactAttachment(s: ValidationState, c: signal.backup.ContactAtta
     }
   }
   if (c.avatar) checkFilePointer(s, c.avatar, 'shared contact avatar');
+}
+
+/** A MOB amount: digits, optionally a dot and more digits, not both parts empty (chat/payment.rs). */
+function isMobAmount(v: string): boolean {
+  return /^[0-9]*(\.[0-9]*)?$/.test(v) && v !== '.' && v !== '';
+}
+
+function checkPayment(s: ValidationState, p: signal.backup.PaymentNotification.$Properties): void {
+  if (has(p.amountMob) && !isMobAmount(p.amountMob!))
+    s.error('INVALID_PAYMENT_AMOUNT', 'payment amount is not a decimal number');
+  if (has(p.feeMob) && !isMobAmount(p.feeMob!)) s.error('INVALID_PAYMENT_FEE', 'payment fee is not a decimal number');
+  const d = p.transactionDetails;
+  if (!d) return;
+  if (d.transaction) {
+    const t = d.transaction;
+    const id = t.mobileCoinIdentification;
+    if (id) {
+      const keys = (id.keyImages ?? []).length > 0;
+      const pubs = (id.publicKey ?? []).length > 0;
+      if (!keys && !pubs)
+        s.error('PAYMENT_IDENTIFICATION_EMPTY', 'payment identification has neither key images nor public keys');
+      else if (keys && pubs)
+        s.error('PAYMENT_IDENTIFICATION_BOTH', 'payment identification has both key images and public keys');
+    }
+    if (has(t.timestamp)) s.timestamp(t.timestamp, 'Transaction.timestamp');
+    if (has(t.blockTimestamp)) s.timestamp(t.blockTimestamp, 'Transaction.blockTimestamp');
+  } else if (!d.failedTransaction) {
+    s.error('PAYMENT_DETAILS_EMPTY', 'payment transaction details are empty');
+  }
 }

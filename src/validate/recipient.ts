@@ -109,6 +109,10 @@ function checkContact(s: ValidationState, c: signal.backup.Contact.$Properties):
   if (c.nickname && !c.nickname.given && !c.nickname.family) {
     s.error('EMPTY_NICKNAME', 'contact nickname is present but both parts are empty');
   }
+  // libsignal-client 0.103.0: a shared name, like a nickname, must not be present and empty.
+  if (c.sharedName && !c.sharedName.given && !c.sharedName.family) {
+    s.error('EMPTY_SHARED_NAME', 'contact sharedName is present but both parts are empty');
+  }
   return info;
 }
 
