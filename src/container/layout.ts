@@ -71,16 +71,22 @@ export function headerBytesNeeded(prefix: Uint8Array): number {
 
 /**
  * Reads the header of a file of `totalLength` bytes from its first bytes (`prefix`, as many as
- * {@link headerBytesNeeded} asks for, or the whole file if shorter) and checks the sizes.
+ * {@link headerBytesNeeded} asks for, or the whole file if shorter) and checks the sizes
+ * (unless `checkBody` is false: a stream of unknown length).
  *
  * @throws {BackupError} `NOT_A_BACKUP` (too short for any backup), `UNSUPPORTED_VERSION` ("SBACKUP"
  *   with another version byte), `TRUNCATED` (the header or body is cut short, or the body is not
  *   a whole number of blocks), `INVALID_METADATA` (the metadata breaks libsignal's rules).
  */
-export function parseHeader(prefix: Uint8Array, totalLength: number): BackupHeader {
+export function parseHeader(prefix: Uint8Array, totalLength: number, checkBody = true): BackupHeader {
   if (totalLength === 0) throw new BackupError('NOT_A_BACKUP', 'the file is empty');
   let header: BackupHeader;
-  if (startsWith(prefix, MAGIC, MAGIC_LENGTH - 1) && prefix[MAGIC_LENGTH - 1] !== MODERN_VERSION) {
+  if (
+    totalLength >= MAGIC_LENGTH &&
+    prefix.length >= MAGIC_LENGTH &&
+    startsWith(prefix, MAGIC, MAGIC_LENGTH - 1) &&
+    prefix[MAGIC_LENGTH - 1] !== MODERN_VERSION
+  ) {
     throw new BackupError(
       'UNSUPPORTED_VERSION',
       `backup file version ${prefix[MAGIC_LENGTH - 1]} is not supported (only version ${MODERN_VERSION})`,
@@ -105,7 +111,7 @@ export function parseHeader(prefix: Uint8Array, totalLength: number): BackupHead
     const metadataBytes = prefix.slice(v.next, end);
     header = { layout: 'modern', metadata: decodeBackupMetadata(metadataBytes), metadataBytes, bodyOffset: end };
   } else {
-    if (totalLength < MIN_BODY_LENGTH) {
+    if (checkBody && totalLength < MIN_BODY_LENGTH) {
       throw new BackupError(
         'NOT_A_BACKUP',
         `not a backup file: ${totalLength} bytes is too short (at least ${MIN_BODY_LENGTH}) and there is no "SBACKUP" header`,
@@ -113,7 +119,7 @@ export function parseHeader(prefix: Uint8Array, totalLength: number): BackupHead
     }
     header = { layout: 'legacy', bodyOffset: 0 };
   }
-  checkBodyLength(totalLength - header.bodyOffset);
+  if (checkBody) checkBodyLength(totalLength - header.bodyOffset);
   return header;
 }
 

@@ -335,8 +335,8 @@ export async function openBackupSinglePass(
   };
   // Read what the header needs (a legacy file: the minimum body, to tell "too short").
   while (!ended && prefix.length < Math.max(headerBytesNeeded(prefix), IV_LENGTH + 16 + MAC_LENGTH)) await pull();
-  // The total length is unknown: claim "enough" so that only the header itself is checked here.
-  const header = parseHeader(prefix, ended ? prefix.length : Number.MAX_SAFE_INTEGER);
+  // The total length is unknown unless the stream already ended: then check the body too.
+  const header = parseHeader(prefix, ended ? prefix.length : Number.MAX_SAFE_INTEGER, ended);
   const rest = prefix.subarray(header.bodyOffset);
   const chunks = (async function* () {
     if (rest.length > 0) yield rest;

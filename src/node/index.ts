@@ -4,3 +4,6 @@
  */
 
 export { nodeBackend } from './backend.js';
+
+// Encrypted backup file (issue 4): files on disk as reader sources
+export { fileSource } from './file.js';

@@ -1,0 +1,22 @@
+/** Backup files on disk as re-readable sources for the reader (Node only). */
+
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { ReopenableSource } from '../container/sources.js';
+
+/** Read size for backup files: large reads keep the per-chunk cost low. */
+const FILE_CHUNK = 1 << 20;
+
+/**
+ * A {@link ReopenableSource} over the file at `path` (its length is taken now; each pass opens
+ * the file again and checks nothing changed in length).
+ *
+ * @throws {Error} the `fs` error (`ENOENT`, `EACCES`, ...) when the file cannot be stat'ed.
+ */
+export async function fileSource(path: string): Promise<ReopenableSource> {
+  const { size } = await stat(path);
+  return {
+    length: size,
+    open: () => createReadStream(path, { highWaterMark: FILE_CHUNK }) as AsyncIterable<Uint8Array>,
+  };
+}
