@@ -50,6 +50,7 @@ export const FRAME_KINDS: readonly FrameKind[] = [
 ];
 
 const TWO_POW_32 = 0x1_0000_0000;
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 const MAX_UINT64 = (1n << 64n) - 1n;
 
 // The parts of protobufjs's Reader and Writer the subclasses below use (its typings say Long).
@@ -63,6 +64,7 @@ interface WriterInternals {
   buf: Uint8Array;
   pos: number;
   uint32(value: number): WriterInternals;
+  _reserve(bytes: number): void;
   uint64(value: { low: number; high: number }): WriterInternals;
   fork(): WriterInternals;
   ldelim(): WriterInternals;
@@ -112,20 +114,32 @@ class BigIntReader extends ReaderBase {
 /** A protobufjs writer that takes `bigint` for `uint64` and returns unshared output. */
 class BigIntWriter extends WriterBase {
   override uint64(value: unknown): WriterInternals {
-    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value < TWO_POW_32) {
-      return this.uint32(value);
-    }
-    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
-      return super.uint64({ low: value >>> 0, high: Math.floor(value / TWO_POW_32) >>> 0 });
-    }
-    if (typeof value !== 'bigint') {
+    let n: number;
+    if (typeof value === 'bigint') {
+      if (value < 0n || value > MAX_SAFE_BIG) {
+        if (value < 0n || value > MAX_UINT64) throw new RangeError(`uint64 field out of range: ${value}`);
+        return super.uint64({ low: Number(value & 0xffffffffn) | 0, high: Number(value >> 32n) | 0 });
+      }
+      n = Number(value);
+    } else if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+      n = value;
+    } else {
       throw new TypeError(
         `64-bit field expected bigint, got ${typeof value === 'number' ? 'unsafe number' : typeof value}`,
       );
     }
-    if (value < 0n || value > MAX_UINT64) throw new RangeError(`uint64 field out of range: ${value}`);
-    if (value < BigInt(TWO_POW_32)) return this.uint32(Number(value));
-    return super.uint64({ low: Number(value & 0xffffffffn) | 0, high: Number(value >> 32n) | 0 });
+    if (n < TWO_POW_32) return this.uint32(n);
+    // 2^32 .. 2^53: base-128 digits computed exactly in doubles.
+    this._reserve(8);
+    const buf = this.buf;
+    let pos = this.pos;
+    while (n >= 128) {
+      buf[pos++] = (n % 128) | 0x80;
+      n = Math.floor(n / 128);
+    }
+    buf[pos++] = n;
+    this.pos = pos;
+    return this;
   }
 
   uint64s(values: unknown[]): WriterInternals {
