@@ -38,8 +38,7 @@ function run(bin: string, args: string[]): void {
 function generateCode(): { js: string; dts: string } {
   const tmp = mkdtempSync(join(tmpdir(), 'sbackup-proto-'));
   try {
-    const js = join(tmp, 'schema.js');
-    run('pbjs', [
+    const pbjsArgs = [
       '-t',
       'static-module',
       '-w',
@@ -49,11 +48,13 @@ function generateCode(): { js: string; dts: string } {
       '--no-delimited',
       '--no-typeurl',
       '--no-service',
-      '-o',
-      js,
-      ...protos,
-    ]);
-    run('pbts', ['-o', join(tmp, 'schema.d.ts'), js]);
+    ];
+    // pbts reads the JSDoc of a commented build; the shipped module is the same code without comments.
+    const documented = join(tmp, 'documented.js');
+    const js = join(tmp, 'schema.js');
+    run('pbjs', [...pbjsArgs, '-o', documented, ...protos]);
+    run('pbjs', [...pbjsArgs, '--no-comments', '-o', js, ...protos]);
+    run('pbts', ['-o', join(tmp, 'schema.d.ts'), documented]);
     let code = readFileSync(js, 'utf8');
     let types = readFileSync(join(tmp, 'schema.d.ts'), 'utf8');
     // 64-bit defaults: bigint zero instead of a Long (or a lossy number).
