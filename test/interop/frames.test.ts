@@ -5,7 +5,8 @@
  * unknown fields. Also counts byte-identical re-encodings.
  */
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InputStream } from '@signalapp/libsignal-client/dist/io.js';
 import { ComparableBackup, Purpose } from '@signalapp/libsignal-client/dist/MessageBackup.js';
@@ -18,6 +19,7 @@ import {
   findUnknownFields,
   parseJsonBackup,
 } from '../../src/frames/index.js';
+import { cli } from '../helpers/cli.js';
 
 const shared = resolve(process.env.SBACKUP_SHARED ?? '../shared');
 const corpusDir = join(shared, 'interop/backup-tests');
@@ -129,4 +131,26 @@ describe('frames interop: libsignal test material', () => {
       await expectSameBackup(binary, encodeBackup(decodeBackup(binary)));
     },
   );
+});
+
+describe('frames interop: CLI on corpus files', () => {
+  it('to-json -> from-json keeps every 25th corpus file equal for ComparableBackup; stats counts its frames', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sbackup-frames-interop-'));
+    for (const name of corpus.filter((_n, i) => i % 25 === 0)) {
+      const input = join(corpusDir, name);
+      const original = new Uint8Array(readFileSync(input));
+      const json = await cli(['frames', 'to-json', input]);
+      expect(json.code).toBe(0);
+      writeFileSync(join(dir, 'x.jsonl'), json.stdout);
+      expect((await cli(['frames', 'from-json', join(dir, 'x.jsonl'), join(dir, 'x.binproto')])).code).toBe(0);
+      await expectSameBackup(original, new Uint8Array(readFileSync(join(dir, 'x.binproto'))));
+      const stats = await cli(['frames', 'stats', input]);
+      expect(stats.code).toBe(0);
+      expect(JSON.parse(stats.stdout)).toMatchObject({
+        bytes: original.length,
+        frames: decodeBackup(original).frames.length,
+        unknownFields: { count: 0 },
+      });
+    }
+  });
 });
