@@ -1,19 +1,50 @@
+import { createRequire } from 'node:module';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeBackupInfo, encodeFrame } from '../../src/frames/codec.js';
 import { parseJsonBackup } from '../../src/frames/json.js';
-import { decodeBackup } from '../../src/frames/stream.js';
+import { decodeBackup, encodeBackup } from '../../src/frames/stream.js';
+import { comparableString } from '../../src/validate/comparable.js';
 import type { Purpose } from '../../src/validate/context.js';
 import { BackupValidator } from '../../src/validate/validator.js';
 import { type Backup, mutate, rng } from './mutate.js';
 import { INTEROP_DIR, libsignal } from './oracle.js';
 
+const require = createRequire(import.meta.url);
 const { OnlineBackupValidator, Purpose: OraclePurpose } = libsignal.messageBackup;
 const MUTANTS = Number(process.env.SBACKUP_MUTANTS ?? 1500);
 const SEED = Number(process.env.SBACKUP_SEED ?? 20250708);
 const CORPUS = join(INTEROP_DIR, 'backup-tests');
 const CASES = join(INTEROP_DIR, 'libsignal/test-cases');
+
+const { ComparableBackup } = libsignal.messageBackup;
+const io = require('@signalapp/libsignal-client/dist/io.js') as typeof import('@signalapp/libsignal-client/dist/io.js');
+
+/** An in-memory InputStream for the oracle. */
+class BytesInput extends io.InputStream {
+  #pos = 0;
+  constructor(readonly bytes: Uint8Array) {
+    super();
+  }
+  async read(amount: number): Promise<Uint8Array<ArrayBuffer>> {
+    const out = new Uint8Array(this.bytes.subarray(this.#pos, this.#pos + amount));
+    this.#pos += out.length;
+    return out;
+  }
+  async skip(amount: number): Promise<void> {
+    this.#pos += amount;
+  }
+}
+
+async function oracleComparable(bytes: Uint8Array): Promise<string> {
+  const c = await ComparableBackup.fromUnencrypted(
+    OraclePurpose.RemoteBackup,
+    new BytesInput(bytes),
+    BigInt(bytes.length),
+  );
+  return c.comparableString();
+}
 
 const oraclePurpose = (p: Purpose) =>
   p === 'remote'
@@ -132,5 +163,85 @@ describe('differential test against libsignal-client OnlineBackupValidator', () 
     );
     expect(total).toBeGreaterThanOrEqual(1000);
     expect(rate).toBeGreaterThanOrEqual(0.99);
+  });
+});
+
+describe('comparable form', () => {
+  it('is equal for each corpus case and its decode -> encode round trip', () => {
+    const differ: string[] = [];
+    for (const f of corpusFiles) {
+      const bytes = readFileSync(join(CORPUS, f));
+      if (comparableString(bytes) !== comparableString(encodeBackup(decodeBackup(bytes)))) differ.push(f);
+    }
+    expect(differ).toEqual([]);
+  });
+
+  it('does not depend on recipient and chat ids or on the order of recipients', () => {
+    for (const f of corpusFiles.slice(0, 200)) {
+      const b = decodeBackup(readFileSync(join(CORPUS, f)));
+      const shift = (v: unknown) => (typeof v === 'bigint' && v !== 0n ? v + 1000n : v);
+      const renumbered = encodeBackup({
+        backupInfo: { ...b.backupInfo, backupTimeMs: BigInt(b.backupInfo.backupTimeMs as bigint) + 1n },
+        frames: b.frames.map((fr) => {
+          const x = structuredClone(fr) as Record<string, Record<string, unknown>>;
+          const walk = (o: Record<string, unknown>) => {
+            for (const [k, v] of Object.entries(o)) {
+              if (
+                [
+                  'recipientId',
+                  'authorId',
+                  'chatId',
+                  'voterId',
+                  'adminId',
+                  'startedCallRecipientId',
+                  'ringerRecipientId',
+                ].includes(k)
+              )
+                o[k] = shift(v);
+              else if (
+                ['memberRecipientIds', 'allowedMembers', 'includedRecipientIds', 'excludedRecipientIds'].includes(k)
+              )
+                o[k] = (v as unknown[]).map(shift);
+              else if (v && typeof v === 'object' && !(v instanceof Uint8Array)) walk(v as Record<string, unknown>);
+            }
+          };
+          if (x.recipient) x.recipient.id = shift(x.recipient.id);
+          if (x.chat) x.chat.id = shift(x.chat.id);
+          walk(x);
+          return x;
+        }),
+      });
+      expect(comparableString(renumbered), f).toBe(comparableString(readFileSync(join(CORPUS, f))));
+    }
+  });
+
+  it('differs for every mutant whose content libsignal says changed', async () => {
+    const r = rng(SEED + 1);
+    let changed = 0;
+    let checked = 0;
+    const missed: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      const file = corpusFiles[Math.floor(r() * corpusFiles.length)]!;
+      const base = loadCorpus(file);
+      const baseBytes = encodeBackup(base);
+      const { backup, label } = mutate(base, Math.floor(r() * 2 ** 31));
+      let bytes: Uint8Array;
+      try {
+        bytes = encodeBackup(backup);
+      } catch {
+        continue;
+      }
+      if (!theirs(encodeBackupInfo(backup.backupInfo), backup.frames.map(encodeFrame), 'remote').ok) continue;
+      checked++;
+      const [a, b] = await Promise.all([oracleComparable(baseBytes), oracleComparable(bytes)]);
+      if (a === b) continue;
+      changed++;
+      if (comparableString(bytes) === comparableString(baseBytes)) missed.push(`${file}: ${label}`);
+    }
+    console.log(
+      `comparable form: ${checked} valid mutants, ${changed} content-changing per libsignal, ${missed.length} missed`,
+    );
+    expect(changed).toBeGreaterThan(20);
+    expect(missed).toEqual([]);
   });
 });
