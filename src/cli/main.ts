@@ -5,6 +5,7 @@
 
 import { isBackupError } from '../errors.js';
 import { framesFromJson, framesStats, framesToJson } from './commands/frames.js';
+import { decrypt, encrypt, inspect } from './commands/container.js';
 import { keygen, keys } from './commands/keys.js';
 import { mediaDecrypt, mediaEncrypt, mediaId, mediaTierDecrypt, mediaTierEncrypt } from './commands/media.js';
 import { type CliContext, type Command, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, UsageError } from './io.js';
@@ -13,6 +14,9 @@ import { type CliContext, type Command, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, Usag
 export const COMMANDS: Record<string, Command> = {
   keygen,
   keys,
+  encrypt,
+  decrypt,
+  inspect,
   'frames to-json': framesToJson,
   'frames from-json': framesFromJson,
   'frames stats': framesStats,
