@@ -176,6 +176,31 @@ export {
   ExclusionPolicy,
 } from './policy/exclusions.js';
 
+// API: BackupWriter / BackupReader and the synthetic account (issue 7)
+export {
+  type BackupContent,
+  type BackupKeyInput,
+  type BackupWriteProgress,
+  type BackupWriteResult,
+  BackupWriter,
+  type BackupWriterOptions,
+  type Records,
+} from './api/writer.js';
+export {
+  type AttachmentNames,
+  type BackupContents,
+  type BackupReadKey,
+  BackupReader,
+  type BackupReaderOptions,
+} from './api/reader.js';
+export { type BackupMedia, forEachFilePointer } from './api/media.js';
+export {
+  generateSyntheticAccount,
+  type SyntheticAccount,
+  type SyntheticAccountOptions,
+  type SyntheticAttachment,
+} from './api/synthetic.js';
+
 // Incremental media: the upload / keep / delete planner (issue 6)
 export {
   FREE_MEDIA_WINDOW_DAYS,

@@ -5,14 +5,32 @@
  * what libsignal's BackupJsonExporter drops.
  */
 
+import { InputStream } from '@signalapp/libsignal-client/dist/io.js';
 import { describe, expect, it } from 'vitest';
 import { generateSyntheticAccount, type SyntheticAccount } from '../../src/api/synthetic.js';
+import { BackupWriter } from '../../src/api/writer.js';
 import { encodeBackupInfo, encodeFrame, type Frame } from '../../src/frames/codec.js';
 import type { ChatItem } from '../../src/frames/schema.js';
 import { type BackupPurpose, ExclusionPolicy } from '../../src/policy/exclusions.js';
 import { libsignal } from './oracle.js';
 
-const { OnlineBackupValidator, Purpose, BackupJsonExporter } = libsignal.messageBackup;
+const { OnlineBackupValidator, Purpose, BackupJsonExporter, MessageBackupKey, validate } = libsignal.messageBackup;
+
+/** Serves a Uint8Array to libsignal's InputStream interface. */
+class BytesInputStream extends InputStream {
+  #pos = 0;
+  constructor(private readonly bytes: Uint8Array) {
+    super();
+  }
+  async read(amount: number): Promise<Uint8Array<ArrayBuffer>> {
+    const out = this.bytes.slice(this.#pos, this.#pos + amount);
+    this.#pos += out.length;
+    return out as Uint8Array<ArrayBuffer>;
+  }
+  async skip(amount: number): Promise<void> {
+    this.#pos += amount;
+  }
+}
 const PURPOSES: Record<BackupPurpose, number> = {
   remote: Purpose.RemoteBackup,
   transfer: Purpose.DeviceTransfer,
@@ -167,4 +185,49 @@ describe('takeout policy = BackupJsonExporter sanitization', () => {
     expect(exporterViewOnceWithAttachment).toBe(0);
     expect(policy.report.stripped.viewOnceAttachment).toBeGreaterThan(0);
   });
+});
+
+describe('validate() accepts every backup BackupWriter makes', () => {
+  const cases = [
+    { seed: 1, messages: 20_000, contacts: 50, groups: 10, attachments: 300 },
+    { seed: 11, messages: 2000, contacts: 3, groups: 1, attachments: 50 },
+    { seed: 12, messages: 0, contacts: 1, groups: 0, attachments: 0 },
+  ];
+  for (const purpose of ['remote', 'transfer', 'takeout'] as const) {
+    for (const token of [undefined, new Uint8Array(32).fill(0xab)]) {
+      it(`${purpose}, ${token ? 'modern layout (forward-secrecy token)' : 'legacy layout'}`, async () => {
+        for (const size of cases) {
+          const acc = generateSyntheticAccount(size);
+          const key = { recoveryKey: acc.recoveryKey, aci: acc.aci, ...(token ? { forwardSecrecyToken: token } : {}) };
+          const { bytes, result } = await new BackupWriter({ purpose, key }).writeToBytes({
+            backupInfo: acc.backupInfo,
+            account: acc.account,
+            recipients: acc.recipients,
+            chats: acc.chats,
+            stickerPacks: acc.stickerPacks,
+            adHocCalls: acc.adHocCalls,
+            notificationProfiles: acc.notificationProfiles,
+            chatFolders: acc.chatFolders,
+            chatItems: acc.chatItems(),
+          });
+          const theirs = new MessageBackupKey({
+            accountEntropy: acc.recoveryKey,
+            aci: libsignal.address.Aci.fromUuid(acc.aci),
+            ...(token
+              ? { forwardSecrecyToken: new libsignal.accountKeys.BackupForwardSecrecyToken(new Uint8Array(token)) }
+              : {}),
+          });
+          const outcome = await validate(
+            theirs,
+            PURPOSES[purpose],
+            () => new BytesInputStream(bytes),
+            BigInt(bytes.length),
+          );
+          expect(outcome.errorMessage, `seed ${size.seed}`).toBeNull();
+          expect(outcome.unknownFieldMessages).toEqual([]);
+          expect(result.chatItemsRead).toBe(size.messages);
+        }
+      });
+    }
+  }
 });

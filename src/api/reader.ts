@@ -1,0 +1,184 @@
+/**
+ * BackupReader: opens an encrypted backup (MAC verified before any frame is released), gives the
+ * BackupInfo, then the typed frames as an async iterable, and helps with what an importer needs
+ * next: recipients and chats by id, and each attachment's media name, media id and local file name.
+ */
+
+import type { CryptoBackend } from '../backends/types.js';
+import { openBackup, type OpenedBackup } from '../container/reader.js';
+import type { BackupSource } from '../container/sources.js';
+import { type BackupInfo, decodeBackupInfo, decodeFrame, type Frame } from '../frames/codec.js';
+import type {
+  AccountData,
+  AdHocCall,
+  Chat,
+  ChatFolder,
+  ChatItem,
+  FilePointer,
+  NotificationProfile,
+  Recipient,
+  StickerPack,
+} from '../frames/schema.js';
+import type { BackupMetadata } from '../keys/forwardSecrecy.js';
+import { type Aci, deriveBackupId, deriveBackupKey, deriveMessageBackupKey, type SplitKey } from '../keys/hierarchy.js';
+import { localBackupFileName, mediaIdToBase64Url, mediaName } from '../media/names.js';
+import { deriveMediaId } from '../keys/hierarchy.js';
+
+/** The key to open a backup: the recovery key and ACI (plus the token of a modern file), or a MessageBackupKey. */
+export type BackupReadKey =
+  | { recoveryKey: string; aci: Aci; forwardSecrecyToken?: Uint8Array }
+  | { messageBackupKey: SplitKey };
+
+/** Options of {@link BackupReader.open}. */
+export interface BackupReaderOptions {
+  maxDecompressedSize?: number;
+  maxFrameSize?: number;
+  backend?: CryptoBackend;
+}
+
+/** The names of one attachment in each place it can be stored. */
+export interface AttachmentNames {
+  /** `hex(plaintextHash || key)` (192 characters). */
+  mediaName: string;
+  /** The media id on the media tier (15 bytes) and as unpadded base64url. */
+  mediaId: Uint8Array;
+  mediaIdBase64Url: string;
+  /** The file name in a local backup folder, when the pointer has a localKey. */
+  localFileName?: string;
+}
+
+/** A whole backup in memory (for tests and small backups; large ones should stream `frames()`). */
+export interface BackupContents {
+  backupInfo: BackupInfo;
+  account: AccountData | undefined;
+  recipients: Recipient[];
+  chats: Chat[];
+  stickerPacks: StickerPack[];
+  adHocCalls: AdHocCall[];
+  notificationProfiles: NotificationProfile[];
+  chatFolders: ChatFolder[];
+  chatItems: ChatItem[];
+}
+
+function messageKey(key: BackupReadKey): SplitKey {
+  if (typeof key !== 'object' || key === null) throw new TypeError('"key" expected an object');
+  if ('messageBackupKey' in key) return key.messageBackupKey;
+  const backupKey = deriveBackupKey(key.recoveryKey);
+  return deriveMessageBackupKey(backupKey, deriveBackupId(backupKey, key.aci), key.forwardSecrecyToken);
+}
+
+/** Reads one encrypted backup. Create it with {@link BackupReader.open}. */
+export class BackupReader {
+  /** The decoded header. */
+  readonly backupInfo: BackupInfo;
+  /** `modern` (with the forward-secrecy header) or `legacy`. */
+  readonly layout: OpenedBackup['layout'];
+  /** The forward-secrecy metadata of a modern file. */
+  readonly metadata: BackupMetadata | undefined;
+  readonly #opened: OpenedBackup;
+  readonly #recipients = new Map<bigint, Recipient>();
+  readonly #chats = new Map<bigint, Chat>();
+
+  private constructor(opened: OpenedBackup) {
+    this.#opened = opened;
+    this.layout = opened.layout;
+    this.metadata = opened.metadata;
+    this.backupInfo = decodeBackupInfo(opened.backupInfo);
+  }
+
+  /**
+   * Opens a backup: verifies its MAC over the whole source, then decodes the BackupInfo.
+   *
+   * @param source the encrypted file: bytes, a Blob, or a re-openable source.
+   * @throws {BackupError} `MAC_MISMATCH` (wrong key, token or damaged file), `NOT_A_BACKUP`,
+   *   `TRUNCATED`, `UNSUPPORTED_VERSION`, `INVALID_METADATA`, `INVALID_FRAME` (BackupInfo does not parse).
+   * @throws {TypeError | RangeError} for a malformed key or option.
+   */
+  static async open(
+    source: BackupSource,
+    key: BackupReadKey,
+    options: BackupReaderOptions = {},
+  ): Promise<BackupReader> {
+    const opened = await openBackup(source, { key: messageKey(key), ...options });
+    return new BackupReader(opened);
+  }
+
+  /**
+   * The frames in file order, decoded; iterate once. Recipients and chats are remembered as they
+   * pass, for {@link recipient} and {@link chat}.
+   *
+   * @throws {BackupError} from the container (`BAD_PADDING`, `DECOMPRESSION_FAILED`, `LIMIT_EXCEEDED`,
+   *   `TRUNCATED_FRAME`, `MAC_MISMATCH` if the source changed) or `INVALID_FRAME`.
+   */
+  async *frames(): AsyncGenerator<Frame> {
+    for await (const bytes of this.#opened.frames) {
+      const frame = decodeFrame(bytes);
+      if (frame.recipient != null) this.#recipients.set(BigInt(frame.recipient.id ?? 0), frame.recipient);
+      else if (frame.chat != null) this.#chats.set(BigInt(frame.chat.id ?? 0), frame.chat);
+      yield frame;
+    }
+  }
+
+  /** The recipient with this id, once its frame has been read. */
+  recipient(id: bigint | number): Recipient | undefined {
+    return this.#recipients.get(BigInt(id));
+  }
+
+  /** The chat with this id, once its frame has been read. */
+  chat(id: bigint | number): Chat | undefined {
+    return this.#chats.get(BigInt(id));
+  }
+
+  /**
+   * The names of an attachment (media name, media id, local file name), or undefined when the
+   * pointer has no 64-byte key and 32-byte plaintextHash (an attachment that cannot be backed up).
+   */
+  attachmentNames(pointer: FilePointer): AttachmentNames | undefined {
+    const li = pointer?.locatorInfo;
+    const key = li?.key;
+    const hash = li?.plaintextHash;
+    if (!(key instanceof Uint8Array) || key.length !== 64 || !(hash instanceof Uint8Array) || hash.length !== 32) {
+      return undefined;
+    }
+    const name = mediaName(hash, key);
+    const id = deriveMediaId(this.backupInfo.mediaRootBackupKey as Uint8Array, name);
+    const localKey = li?.localKey;
+    return {
+      mediaName: name,
+      mediaId: id,
+      mediaIdBase64Url: mediaIdToBase64Url(id),
+      ...(localKey instanceof Uint8Array && localKey.length > 0
+        ? { localFileName: localBackupFileName(hash, localKey) }
+        : {}),
+    };
+  }
+
+  /**
+   * Reads every frame into memory, sorted by kind.
+   * @throws {BackupError} as {@link frames}.
+   */
+  async readAll(): Promise<BackupContents> {
+    const out: BackupContents = {
+      backupInfo: this.backupInfo,
+      account: undefined,
+      recipients: [],
+      chats: [],
+      stickerPacks: [],
+      adHocCalls: [],
+      notificationProfiles: [],
+      chatFolders: [],
+      chatItems: [],
+    };
+    for await (const f of this.frames()) {
+      if (f.account != null) out.account = f.account;
+      else if (f.recipient != null) out.recipients.push(f.recipient);
+      else if (f.chat != null) out.chats.push(f.chat);
+      else if (f.stickerPack != null) out.stickerPacks.push(f.stickerPack);
+      else if (f.adHocCall != null) out.adHocCalls.push(f.adHocCall);
+      else if (f.notificationProfile != null) out.notificationProfiles.push(f.notificationProfile);
+      else if (f.chatFolder != null) out.chatFolders.push(f.chatFolder);
+      else if (f.chatItem != null) out.chatItems.push(f.chatItem);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,290 @@
+/**
+ * BackupWriter: the one call an app makes to turn its data into an encrypted Signal backup.
+ * It puts the frames in the order the format requires (AccountData; recipients; chats; sticker
+ * packs; ad-hoc calls; notification profiles; chat folders; chat items — Desktop's export order,
+ * signal-clients-behaviour.md §6.3), checks that every reference points backwards (format §5.1),
+ * applies the exclusion policy of the purpose, encrypts with the container writer, and lists the
+ * media the backup references for the incremental planner.
+ *
+ * Streaming: inputs may be async iterables; chat items are encoded, encrypted and forgotten one at
+ * a time. Memory grows with recipients, chats and distinct media, never with chat items.
+ */
+
+import type { CryptoBackend } from '../backends/types.js';
+import { type EncryptBackupOptions, encryptBackup, type PaddingScheme } from '../container/writer.js';
+import { type BackupInfo, encodeBackupInfo, encodeFrame, type Frame } from '../frames/codec.js';
+import type {
+  AccountData,
+  AdHocCall,
+  Chat,
+  ChatFolder,
+  ChatItem,
+  NotificationProfile,
+  Recipient,
+  StickerPack,
+} from '../frames/schema.js';
+import type { StoreLayout } from '../incremental/plan.js';
+import { assertBytes } from '../internal/bytes.js';
+import { type BackupMetadata, createBackupMetadata } from '../keys/forwardSecrecy.js';
+import { type Aci, deriveBackupId, deriveBackupKey, deriveMessageBackupKey, type SplitKey } from '../keys/hierarchy.js';
+import { type BackupPurpose, ExclusionPolicy, type ExclusionReport } from '../policy/exclusions.js';
+import { randomBytes, type RandomSource } from '../random.js';
+import { type BackupMedia, MediaCollector } from './media.js';
+import { OrderChecker } from './order.js';
+
+/** A list of records, given at once or streamed. */
+export type Records<T> = Iterable<T> | AsyncIterable<T>;
+
+/** What goes into a backup. Every list is optional except the account. */
+export interface BackupContent {
+  /** The header. `backupTimeMs` is the time the exclusion rules judge against; `mediaRootBackupKey` must be 32 bytes. */
+  backupInfo: BackupInfo;
+  account: AccountData;
+  recipients?: Records<Recipient>;
+  chats?: Records<Chat>;
+  stickerPacks?: Records<StickerPack>;
+  adHocCalls?: Records<AdHocCall>;
+  notificationProfiles?: Records<NotificationProfile>;
+  chatFolders?: Records<ChatFolder>;
+  /** Chat items in render order (oldest first). */
+  chatItems?: Records<ChatItem>;
+}
+
+/** The key of the backup: from the recovery key and ACI, or a MessageBackupKey you derived. */
+export type BackupKeyInput =
+  | {
+      recoveryKey: string;
+      aci: Aci;
+      /**
+       * 32-byte forward-secrecy token (remote backups of Signal's mobile apps): the modern layout
+       * is written, with `metadata` or, when absent, one fresh metadata pair for this token.
+       */
+      forwardSecrecyToken?: Uint8Array;
+      metadata?: Uint8Array | BackupMetadata;
+    }
+  | { messageBackupKey: SplitKey; metadata?: Uint8Array | BackupMetadata };
+
+/** Options of {@link BackupWriter}. */
+export interface BackupWriterOptions {
+  /** `remote` (uploaded or local backups), `transfer` (device to device) or `takeout`. */
+  purpose: BackupPurpose;
+  key: BackupKeyInput;
+  /** Which store the returned media's `mediaId` names: `media-tier` (default) or `local` (a backup folder). */
+  mediaLayout?: StoreLayout;
+  /** List media-tier thumbnails for images and videos (paid tier). Default false. */
+  thumbnails?: boolean;
+  /** Called about every 1000 chat items and at the end. */
+  onProgress?: (progress: BackupWriteProgress) => void;
+  /** How many touched items the exclusion report lists (counts stay exact). */
+  maxReportEntries?: number;
+  /** Container: gzip level (default 6), padding scheme, estimate of the uncompressed size, fixed IV (tests). */
+  level?: number;
+  padding?: PaddingScheme;
+  estimatedTotalLength?: number;
+  iv?: Uint8Array;
+  random?: RandomSource;
+  backend?: CryptoBackend;
+}
+
+/** Progress of a write. */
+export interface BackupWriteProgress {
+  /** Frames written so far (BackupInfo not counted). */
+  frames: number;
+  /** Chat items read from the input so far (kept or not). */
+  chatItemsRead: number;
+  /** Encrypted bytes produced so far. */
+  bytes: number;
+}
+
+/** What a finished write reports. */
+export interface BackupWriteResult {
+  purpose: BackupPurpose;
+  /** Size of the encrypted file. */
+  bytes: number;
+  /** Frames written (BackupInfo not counted). */
+  frames: number;
+  /** Chat items read and chat items written. */
+  chatItemsRead: number;
+  chatItemsWritten: number;
+  /** What the exclusion policy dropped and stripped. */
+  exclusions: ExclusionReport;
+  /** The media the backup references, one per media name, ready for `planMedia`. */
+  media: BackupMedia[];
+  /** The forward-secrecy metadata written in the header (modern layout), if any. */
+  metadata?: Uint8Array | BackupMetadata;
+}
+
+const PROGRESS_EVERY = 1000;
+/** Length of the forward-secrecy token and of each metadata salt (format §3.2). */
+const TOKEN_LENGTH = 32;
+
+async function* records<T>(list: Records<T> | undefined, name: string): AsyncGenerator<T> {
+  if (list === undefined) return;
+  if (typeof list !== 'object' || list === null || !(Symbol.iterator in list || Symbol.asyncIterator in list)) {
+    throw new TypeError(`"${name}" expected an array or an iterable`);
+  }
+  yield* list as AsyncIterable<T>;
+}
+
+function resolveKey(
+  input: BackupKeyInput,
+  random: RandomSource | undefined,
+): Pick<EncryptBackupOptions, 'key' | 'metadata'> {
+  if (typeof input !== 'object' || input === null) throw new TypeError('"key" expected an object');
+  if ('messageBackupKey' in input) {
+    return { key: input.messageBackupKey, ...(input.metadata === undefined ? {} : { metadata: input.metadata }) };
+  }
+  const backupKey = deriveBackupKey(input.recoveryKey);
+  const backupId = deriveBackupId(backupKey, input.aci);
+  const token = input.forwardSecrecyToken;
+  if (token === undefined) {
+    if (input.metadata !== undefined) throw new TypeError('"key.metadata" needs "key.forwardSecrecyToken"');
+    return { key: deriveMessageBackupKey(backupKey, backupId) };
+  }
+  assertBytes(token, 'key.forwardSecrecyToken', TOKEN_LENGTH);
+  const metadata =
+    input.metadata ??
+    createBackupMetadata(
+      backupKey,
+      token,
+      [{ encSalt: randomBytes(TOKEN_LENGTH, random), pwSalt: randomBytes(TOKEN_LENGTH, random) }],
+      random === undefined ? {} : { random },
+    );
+  return { key: deriveMessageBackupKey(backupKey, backupId, token), metadata };
+}
+
+/**
+ * Writes encrypted backups. One writer can write several backups with the same options.
+ *
+ * @example
+ * const writer = new BackupWriter({ purpose: 'remote', key: { recoveryKey, aci } });
+ * const { bytes, result } = await writer.writeToBytes({ backupInfo, account, recipients, chats, chatItems });
+ */
+export class BackupWriter {
+  readonly #options: BackupWriterOptions;
+
+  /**
+   * @throws {TypeError} for an unknown purpose or a malformed option.
+   */
+  constructor(options: BackupWriterOptions) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
+    if (!['remote', 'transfer', 'takeout'].includes(options.purpose)) {
+      throw new TypeError(`"purpose" expected remote, transfer or takeout, got ${String(options.purpose)}`);
+    }
+    if (options.mediaLayout !== undefined && !['media-tier', 'local'].includes(options.mediaLayout)) {
+      throw new TypeError(`"mediaLayout" expected media-tier or local, got ${String(options.mediaLayout)}`);
+    }
+    this.#options = options;
+  }
+
+  /**
+   * Writes one backup, giving each chunk of the encrypted file to `sink` as it is ready (waiting
+   * for it when it returns a promise).
+   *
+   * @throws {BackupError} `ORDER_VIOLATION` naming the first record that refers to something not
+   *   given before it (or a duplicate id); `INVALID_BACKUP` for a missing account or a bad
+   *   BackupInfo. The sink may have received part of the file by then: write to a temporary place.
+   * @throws {TypeError | RangeError} for malformed options, keys or records.
+   */
+  async writeTo(content: BackupContent, sink: (chunk: Uint8Array) => void | Promise<void>): Promise<BackupWriteResult> {
+    if (typeof sink !== 'function') throw new TypeError('"sink" expected a function');
+    const o = this.#options;
+    if (typeof content !== 'object' || content === null) throw new TypeError('"content" expected an object');
+    const checker = new OrderChecker();
+    const info = checker.backupInfo(content.backupInfo);
+    const backupTimeMs = BigInt(info.backupTimeMs ?? 0);
+    const policy = new ExclusionPolicy(
+      o.purpose,
+      backupTimeMs,
+      o.maxReportEntries === undefined ? {} : { maxEntries: o.maxReportEntries },
+    );
+    const collector = new MediaCollector(
+      info.mediaRootBackupKey as Uint8Array,
+      o.mediaLayout ?? 'media-tier',
+      o.thumbnails === true,
+    );
+    const { key, metadata } = resolveKey(o.key, o.random);
+    const progress: BackupWriteProgress = { frames: 0, chatItemsRead: 0, bytes: 0 };
+    let written = 0;
+
+    async function* frames(): AsyncGenerator<Uint8Array> {
+      const emit = (frame: Frame) => {
+        progress.frames++;
+        return encodeFrame(frame);
+      };
+      yield emit({ account: checker.account(content.account) });
+      for await (const r of records(content.recipients, 'recipients')) {
+        collector.add(r, 0);
+        yield emit({ recipient: checker.recipient(r) });
+      }
+      for await (const c of records(content.chats, 'chats')) {
+        collector.add(c, 0);
+        yield emit({ chat: checker.chat(c) });
+      }
+      for await (const s of records(content.stickerPacks, 'stickerPacks'))
+        yield emit({ stickerPack: checker.stickerPack(s) });
+      for await (const a of records(content.adHocCalls, 'adHocCalls')) yield emit({ adHocCall: checker.adHocCall(a) });
+      for await (const n of records(content.notificationProfiles, 'notificationProfiles')) {
+        yield emit({ notificationProfile: checker.notificationProfile(n) });
+      }
+      for await (const f of records(content.chatFolders, 'chatFolders'))
+        yield emit({ chatFolder: checker.chatFolder(f) });
+      for await (const item of records(content.chatItems, 'chatItems')) {
+        progress.chatItemsRead++;
+        checker.chatItem(item);
+        const kept = policy.apply(item);
+        if (kept !== undefined) {
+          collector.add(kept, Number(kept.dateSent ?? 0));
+          written++;
+          yield emit({ chatItem: kept });
+        }
+        if (progress.chatItemsRead % PROGRESS_EVERY === 0) o.onProgress?.({ ...progress });
+      }
+      checker.finish();
+    }
+
+    const stream = encryptBackup(encodeBackupInfo(info), frames(), {
+      key,
+      ...(metadata === undefined ? {} : { metadata }),
+      ...(o.level === undefined ? {} : { level: o.level }),
+      ...(o.padding === undefined ? {} : { padding: o.padding }),
+      ...(o.estimatedTotalLength === undefined ? {} : { estimatedTotalLength: o.estimatedTotalLength }),
+      ...(o.iv === undefined ? {} : { iv: o.iv }),
+      ...(o.random === undefined ? {} : { random: o.random }),
+      ...(o.backend === undefined ? {} : { backend: o.backend }),
+    });
+    for await (const chunk of stream) {
+      progress.bytes += chunk.length;
+      await sink(chunk);
+    }
+    o.onProgress?.({ ...progress });
+    return {
+      purpose: o.purpose,
+      bytes: progress.bytes,
+      frames: progress.frames,
+      chatItemsRead: progress.chatItemsRead,
+      chatItemsWritten: written,
+      exclusions: policy.report,
+      media: collector.list(),
+      ...(metadata === undefined ? {} : { metadata }),
+    };
+  }
+
+  /**
+   * Writes one backup into memory.
+   * @throws {BackupError | TypeError | RangeError} as {@link BackupWriter.writeTo}.
+   */
+  async writeToBytes(content: BackupContent): Promise<{ bytes: Uint8Array; result: BackupWriteResult }> {
+    const parts: Uint8Array[] = [];
+    const result = await this.writeTo(content, (c) => {
+      parts.push(c);
+    });
+    const bytes = new Uint8Array(result.bytes);
+    let offset = 0;
+    for (const p of parts) {
+      bytes.set(p, offset);
+      offset += p.length;
+    }
+    return { bytes, result };
+  }
+}
