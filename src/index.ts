@@ -276,3 +276,17 @@ export type {
   MaybePromise,
 } from './backends/types.js';
 export { hasWebCrypto, webCryptoBackend } from './backends/webcrypto.js';
+
+// Validation: libsignal-client 0.103.0's semantic rules, and the comparable form
+export {
+  BackupValidator,
+  comparableBackup,
+  comparableString,
+  type Finding,
+  type Purpose,
+  type UnknownFieldFinding,
+  type ValidationResult,
+  type ValidatorOptions,
+  validateEncryptedBackup,
+  validateFrames,
+} from './validate/index.js';

@@ -7,6 +7,7 @@ import { isBackupError } from '../errors.js';
 import { framesFromJson, framesStats, framesToJson } from './commands/frames.js';
 import { decrypt, encrypt, inspect } from './commands/container.js';
 import { keygen, keys } from './commands/keys.js';
+import { validate } from './commands/validate.js';
 import { mediaDecrypt, mediaEncrypt, mediaId, mediaTierDecrypt, mediaTierEncrypt } from './commands/media.js';
 import { type CliContext, type Command, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, UsageError } from './io.js';
 
@@ -25,6 +26,7 @@ export const COMMANDS: Record<string, Command> = {
   'media id': mediaId,
   'media tier-encrypt': mediaTierEncrypt,
   'media tier-decrypt': mediaTierDecrypt,
+  validate,
 };
 
 function help(): string {
