@@ -7,3 +7,6 @@ export { nodeBackend } from './backend.js';
 
 // Encrypted backup file (issue 4): files on disk as reader sources
 export { fileSource } from './file.js';
+
+// Incremental media (issue 6): the local backup folder on disk
+export { type FsStorageOptions, fsStorage } from './fsStorage.js';
