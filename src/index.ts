@@ -222,6 +222,46 @@ export {
   type UploadMedia,
 } from './incremental/plan.js';
 
+// Incremental media: storage and the local backup folder (issue 6)
+export { type FaultOptions, type FaultyStorage, withFaults } from './incremental/faults.js';
+export {
+  type CreateLocalBackupOptions,
+  type CreateLocalBackupResult,
+  createLocalBackup,
+  DEFAULT_KEEP_SNAPSHOTS,
+  type LocalBackupKeyOptions,
+  type LocalBackupKeys,
+  type LocalBackupProgress,
+  type LocalMediaRequest,
+  type LocalMediaSource,
+  localBackupKeys,
+  type PruneResult,
+  pruneLocalBackups,
+} from './incremental/localFolder.js';
+export {
+  decodeFilesList,
+  decodeLocalMetadata,
+  encodeFilesList,
+  encodeLocalMetadata,
+  LOCAL_BACKUP_VERSION,
+  parseSnapshotName,
+  snapshotName,
+} from './incremental/localFormat.js';
+export {
+  type LocalBackupProblem,
+  type LocalBackupVerification,
+  type LocalMediaEntry,
+  type LocalSnapshotInfo,
+  type LocalSnapshotOptions,
+  listLocalBackups,
+  type OpenedLocalSnapshot,
+  openLocalSnapshot,
+  type VerifyLocalBackupOptions,
+  verifyLocalBackup,
+} from './incremental/localRead.js';
+export { type MediaLocator, mediaTierReferences } from './incremental/references.js';
+export { type BackupStorage, MemoryStorage, type StorageEntry } from './incremental/storage.js';
+
 // Encrypted backup file: writer, reader, sizing (issue 4) and the backends it runs on
 export {
   BACKUP_IV_LENGTH,
