@@ -1,0 +1,105 @@
+/**
+ * A synthetic, realistic backup for benchmarks: contacts, groups, chats and chat items (text of
+ * varying length, reactions, quotes, attachment pointers), hand-encoded with the Frame oneof
+ * field numbers of Backup.proto. Deterministic (seeded PRNG). Not validated semantically: it
+ * has the shape and compressibility of a real backup, which is what the container cares about.
+ */
+
+import { encodeBytesField, encodeVarint } from '../src/internal/wire.js';
+
+function prng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = (
+  'the be to of and a in that have I it for not on with he as you do at this but his by from they we say her she or an ' +
+  'will my one all would there their what so up out if about who get which go me when make can like time no just him ' +
+  'know take people into year your good some could them see other than then now look only come its over think also ' +
+  'back after use two how our work first well way even new want because any these give day most us lol ok yes sure ' +
+  'tomorrow tonight dinner meeting call later thanks love haha great sounds see you soon 😀 👍 ❤️ 🎉 https://example.org/x'
+).split(' ');
+
+const enc = new TextEncoder();
+const field = (n: number, payload: Uint8Array) => encodeBytesField(n, payload);
+const varintField = (n: number, v: number) => {
+  const tag = encodeVarint(n * 8);
+  const val = encodeVarint(v);
+  const out = new Uint8Array(tag.length + val.length);
+  out.set(tag);
+  out.set(val, tag.length);
+  return out;
+};
+const cat = (...parts: Uint8Array[]) => {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+};
+
+/** BackupInfo bytes and a generator of Frames totalling about `targetBytes` (uncompressed). */
+export function chatBackup(
+  targetBytes: number,
+  seed = 1,
+): { backupInfo: Uint8Array; frames: Uint8Array[]; size: number } {
+  const r = prng(seed);
+  const pick = <T>(a: T[]) => a[Math.floor(r() ** 1.7 * a.length)]!;
+  const bytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
+  const sentence = (mean: number) => {
+    const n = Math.max(1, Math.round(-Math.log(1 - r()) * mean));
+    return Array.from({ length: n }, () => pick(WORDS)).join(' ');
+  };
+  const backupInfo = cat(varintField(1, 1), varintField(2, 1_715_636_551_000), field(3, bytes(32)));
+  const frames: Uint8Array[] = [];
+  let size = 0;
+  const push = (f: Uint8Array) => {
+    frames.push(f);
+    size += f.length + 2;
+  };
+  push(field(1, cat(field(1, bytes(32)), field(2, enc.encode('Boba Fett')), field(4, enc.encode('boba_fett.66')))));
+  const contacts = 1500;
+  const groups = 80;
+  for (let i = 0; i < contacts; i++) {
+    const contact = cat(field(1, bytes(16)), field(3, bytes(32)), field(11, enc.encode(`Contact ${i} ${pick(WORDS)}`)));
+    push(field(2, cat(varintField(1, i + 1), field(2, contact))));
+  }
+  for (let i = 0; i < groups; i++) {
+    const group = cat(field(1, bytes(32)), field(4, enc.encode(`Group ${sentence(3)}`)));
+    push(field(2, cat(varintField(1, contacts + i + 1), field(3, group))));
+  }
+  const chats = 300;
+  for (let i = 0; i < chats; i++)
+    push(field(3, cat(varintField(1, i + 1), varintField(2, 1 + Math.floor(r() * (contacts + groups))))));
+  let t = 1_600_000_000_000;
+  while (size < targetBytes) {
+    t += Math.floor(-Math.log(1 - r()) * 60_000);
+    const body: Uint8Array[] = [field(1, enc.encode(sentence(14)))];
+    if (r() < 0.15) body.push(field(3, cat(varintField(1, t - 100_000), field(3, enc.encode(sentence(6))))));
+    if (r() < 0.1) body.push(field(4, cat(field(1, enc.encode(pick(['👍', '❤️', '😂', '😮']))), varintField(2, 2))));
+    if (r() < 0.08) {
+      const pointer = cat(
+        field(1, enc.encode('image/jpeg')),
+        field(2, bytes(64)),
+        varintField(4, 20000 + Math.floor(r() * 2e6)),
+      );
+      body.push(field(6, field(1, pointer)));
+    }
+    const item = cat(
+      varintField(1, 1 + Math.floor(r() * chats)),
+      varintField(2, 1 + Math.floor(r() * contacts)),
+      varintField(3, t),
+      field(11, cat(...body)),
+    );
+    push(field(4, item));
+  }
+  return { backupInfo, frames, size };
+}
