@@ -13,6 +13,7 @@
 import type { CryptoBackend } from '../backends/types.js';
 import { type EncryptBackupOptions, encryptBackup, type PaddingScheme } from '../container/writer.js';
 import { type BackupInfo, encodeBackupInfo, encodeFrame, type Frame } from '../frames/codec.js';
+import { delimit } from '../frames/stream.js';
 import type {
   AccountData,
   AdHocCall,
@@ -99,8 +100,10 @@ export interface BackupWriteProgress {
 /** What a finished write reports. */
 export interface BackupWriteResult {
   purpose: BackupPurpose;
-  /** Size of the encrypted file. */
+  /** Size of the encrypted file (of the plaintext, for {@link BackupWriter.plaintext}). */
   bytes: number;
+  /** Total size of the encoded frames (BackupInfo and length prefixes not counted): the uncompressed content. */
+  frameBytes: number;
   /** Frames written (BackupInfo not counted). */
   frames: number;
   /** Chat items read and chat items written. */
@@ -189,6 +192,50 @@ export class BackupWriter {
   async writeTo(content: BackupContent, sink: (chunk: Uint8Array) => void | Promise<void>): Promise<BackupWriteResult> {
     if (typeof sink !== 'function') throw new TypeError('"sink" expected a function');
     const o = this.#options;
+    const run = this.#prepare(content);
+    const { key, metadata } = resolveKey(o.key, o.random);
+    const stream = encryptBackup(run.info, run.frames(), {
+      key,
+      ...(metadata === undefined ? {} : { metadata }),
+      ...(o.level === undefined ? {} : { level: o.level }),
+      ...(o.padding === undefined ? {} : { padding: o.padding }),
+      ...(o.estimatedTotalLength === undefined ? {} : { estimatedTotalLength: o.estimatedTotalLength }),
+      ...(o.iv === undefined ? {} : { iv: o.iv }),
+      ...(o.random === undefined ? {} : { random: o.random }),
+      ...(o.backend === undefined ? {} : { backend: o.backend }),
+    });
+    for await (const chunk of stream) {
+      run.progress.bytes += chunk.length;
+      await sink(chunk);
+    }
+    o.onProgress?.({ ...run.progress });
+    return { ...run.result(), ...(metadata === undefined ? {} : { metadata }) };
+  }
+
+  /**
+   * The backup's plaintext, unencrypted: `varint(len) || BackupInfo`, then `varint(len) || Frame`
+   * for each frame (a `.binproto`, what `createLocalBackup` and libsignal's comparator read),
+   * with the same ordering checks and exclusion policy as {@link writeTo}. `onResult` receives the
+   * report at the end (`bytes` is then the plaintext length).
+   *
+   * @throws {BackupError | TypeError | RangeError} as {@link BackupWriter.writeTo}, while iterating.
+   */
+  async *plaintext(content: BackupContent, onResult?: (result: BackupWriteResult) => void): AsyncGenerator<Uint8Array> {
+    const run = this.#prepare(content);
+    const info = delimit(run.info);
+    run.progress.bytes += info.length;
+    yield info;
+    for await (const frame of run.frames()) {
+      const out = delimit(frame);
+      run.progress.bytes += out.length;
+      yield out;
+    }
+    this.#options.onProgress?.({ ...run.progress });
+    onResult?.(run.result());
+  }
+
+  #prepare(content: BackupContent) {
+    const o = this.#options;
     if (typeof content !== 'object' || content === null) throw new TypeError('"content" expected an object');
     const checker = new OrderChecker();
     const info = checker.backupInfo(content.backupInfo);
@@ -203,14 +250,16 @@ export class BackupWriter {
       o.mediaLayout ?? 'media-tier',
       o.thumbnails === true,
     );
-    const { key, metadata } = resolveKey(o.key, o.random);
     const progress: BackupWriteProgress = { frames: 0, chatItemsRead: 0, bytes: 0 };
     let written = 0;
+    let frameBytes = 0;
 
     async function* frames(): AsyncGenerator<Uint8Array> {
       const emit = (frame: Frame) => {
         progress.frames++;
-        return encodeFrame(frame);
+        const bytes = encodeFrame(frame);
+        frameBytes += bytes.length;
+        return bytes;
       };
       yield emit({ account: checker.account(content.account) });
       for await (const r of records(content.recipients, 'recipients')) {
@@ -243,31 +292,17 @@ export class BackupWriter {
       checker.finish();
     }
 
-    const stream = encryptBackup(encodeBackupInfo(info), frames(), {
-      key,
-      ...(metadata === undefined ? {} : { metadata }),
-      ...(o.level === undefined ? {} : { level: o.level }),
-      ...(o.padding === undefined ? {} : { padding: o.padding }),
-      ...(o.estimatedTotalLength === undefined ? {} : { estimatedTotalLength: o.estimatedTotalLength }),
-      ...(o.iv === undefined ? {} : { iv: o.iv }),
-      ...(o.random === undefined ? {} : { random: o.random }),
-      ...(o.backend === undefined ? {} : { backend: o.backend }),
-    });
-    for await (const chunk of stream) {
-      progress.bytes += chunk.length;
-      await sink(chunk);
-    }
-    o.onProgress?.({ ...progress });
-    return {
+    const result = (): BackupWriteResult => ({
       purpose: o.purpose,
       bytes: progress.bytes,
+      frameBytes,
       frames: progress.frames,
       chatItemsRead: progress.chatItemsRead,
       chatItemsWritten: written,
       exclusions: policy.report,
       media: collector.list(),
-      ...(metadata === undefined ? {} : { metadata }),
-    };
+    });
+    return { info: encodeBackupInfo(info), frames, progress, result };
   }
 
   /**

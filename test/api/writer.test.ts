@@ -2,10 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BackupReader } from '../../src/api/reader.js';
 import { generateSyntheticAccount, type SyntheticAccount } from '../../src/api/synthetic.js';
-import { type BackupContent, BackupWriter } from '../../src/api/writer.js';
+import { type BackupContent, type BackupWriteResult, BackupWriter } from '../../src/api/writer.js';
 import { isBackupError } from '../../src/errors.js';
 import { encodeFrame, type Frame } from '../../src/frames/codec.js';
 import type { ChatItem } from '../../src/frames/schema.js';
+import { decodeBackup } from '../../src/frames/stream.js';
 import { toHex } from '../../src/internal/bytes.js';
 import { type BackupPurpose, ExclusionPolicy } from '../../src/policy/exclusions.js';
 
@@ -138,6 +139,27 @@ describe('BackupWriter -> BackupReader', () => {
     expect(transfer.result.media.filter((m) => m.thumbnail).every((m) => m.mediaName.endsWith('_thumbnail'))).toBe(
       true,
     );
+  });
+
+  it('plaintext(): the same frames unencrypted, as a varint-delimited .binproto', async () => {
+    const acc = generateSyntheticAccount({ seed: 4, messages: 300, attachments: 10, contacts: 3, groups: 1 });
+    const writer = new BackupWriter({ purpose: 'remote', key: { recoveryKey: acc.recoveryKey, aci: acc.aci } });
+    const parts: Uint8Array[] = [];
+    let result: BackupWriteResult | undefined;
+    for await (const p of writer.plaintext(content(acc), (r) => {
+      result = r;
+    }))
+      parts.push(p);
+    const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      all.set(p, o);
+      o += p.length;
+    }
+    const decoded = decodeBackup(all);
+    expect(decoded.frames.map((f) => toHex(encodeFrame(f)))).toEqual(expectedFrames(acc, 'remote'));
+    expect(result?.bytes).toBe(all.length);
+    expect(result?.frames).toBe(decoded.frames.length);
   });
 
   it('reader lookups: recipients and chats by id', async () => {
