@@ -155,7 +155,12 @@ const items = vFrames.filter((f) => f[0] === 0x22);
 const head = vFrames.filter((f) => f[0] !== 0x22);
 const validFrames = [...head];
 let validSize = 0;
-while (validSize < size) for (const it of items) validFrames.push(it), (validSize += it.length + 3);
+while (validSize < size) {
+  for (const it of items) {
+    validFrames.push(it);
+    validSize += it.length + 3;
+  }
+}
 const require = createRequire(import.meta.url);
 const mb = require('@signalapp/libsignal-client/dist/MessageBackup.js');
 const { InputStream } = require('@signalapp/libsignal-client/dist/io.js');
