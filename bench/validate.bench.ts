@@ -139,7 +139,12 @@ function build(targetBytes: number): { info: Uint8Array; frames: Uint8Array[]; s
           text: { body },
           ...(r() < 0.1
             ? {
-                quote: { targetSentTimestamp: t - 5000n, authorId: author, type: 1, text: { body: [...body].slice(0, 20).join('') } },
+                quote: {
+                  targetSentTimestamp: t - 5000n,
+                  authorId: author,
+                  type: 1,
+                  text: { body: [...body].slice(0, 20).join('') },
+                },
               }
             : {}),
           ...(r() < 0.2 ? { reactions: [{ emoji: '👍', authorId: 1n, sentTimestamp: t + 1000n, sortOrder: 1n }] } : {}),
