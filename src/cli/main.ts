@@ -7,6 +7,7 @@ import { isBackupError } from '../errors.js';
 import { framesFromJson, framesStats, framesToJson } from './commands/frames.js';
 import { decrypt, encrypt, inspect } from './commands/container.js';
 import { keygen, keys } from './commands/keys.js';
+import { localCreate, localList, localRestore, localVerify, plan } from './commands/incremental.js';
 import { validate } from './commands/validate.js';
 import { mediaDecrypt, mediaEncrypt, mediaId, mediaTierDecrypt, mediaTierEncrypt } from './commands/media.js';
 import { type CliContext, type Command, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, UsageError } from './io.js';
@@ -27,6 +28,11 @@ export const COMMANDS: Record<string, Command> = {
   'media tier-encrypt': mediaTierEncrypt,
   'media tier-decrypt': mediaTierDecrypt,
   validate,
+  plan,
+  'local create': localCreate,
+  'local verify': localVerify,
+  'local list': localList,
+  'local restore': localRestore,
 };
 
 function help(): string {

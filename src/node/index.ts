@@ -10,3 +10,4 @@ export { fileSource } from './file.js';
 
 // Incremental media (issue 6): the local backup folder on disk
 export { type FsStorageOptions, fsStorage } from './fsStorage.js';
+export { directoryMediaSource } from './mediaDirectory.js';

@@ -1,0 +1,343 @@
+/** `sbackup plan` and `sbackup local create|verify|list|restore`: incremental media. */
+
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BackupError } from '../../errors.js';
+import { splitBackupStream } from '../../frames/stream.js';
+import { encodeVarint } from '../../internal/wire.js';
+import { deriveMediaId } from '../../keys/hierarchy.js';
+import { createLocalBackup, type LocalBackupProgress } from '../../incremental/localFolder.js';
+import { listLocalBackups, openLocalSnapshot, verifyLocalBackup } from '../../incremental/localRead.js';
+import { type MediaReference, planMedia, type StoredObject } from '../../incremental/plan.js';
+import {
+  backupInfoTime,
+  locatorsOfFrameBytes,
+  type MediaLocator,
+  mediaTierReferences,
+} from '../../incremental/references.js';
+import { mediaIdToBase64Url } from '../../media/names.js';
+import { nodeBackend } from '../../node/backend.js';
+import { fsStorage } from '../../node/fsStorage.js';
+import { directoryMediaSource } from '../../node/mediaDirectory.js';
+import {
+  aciOption,
+  type CliContext,
+  type Command,
+  EXIT_OK,
+  EXIT_REJECTED,
+  hex,
+  parse,
+  printJson,
+  recoveryKeyOption,
+  requireOption,
+  UsageError,
+  writeFileAtomically,
+} from '../io.js';
+
+const keyOptions = { aep: { type: 'string' }, aci: { type: 'string' } } as const;
+
+async function keysOf(values: { aep?: string; aci?: string }, ctx: CliContext) {
+  const recoveryKey = await recoveryKeyOption(values.aep, ctx);
+  return { recoveryKey, aci: requireOption(aciOption(values.aci), 'aci'), backend: nodeBackend };
+}
+
+function integerOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value))) {
+    throw new UsageError(`--${name}: expected a non-negative integer`);
+  }
+  return Number(value);
+}
+
+/** A progress bar on stderr when it is a terminal; nothing otherwise. */
+function progressBar(ctx: CliContext) {
+  if (!ctx.stderr.isTTY) return { update: (_p: LocalBackupProgress) => {}, done: () => {} };
+  let last = '';
+  return {
+    update(p: LocalBackupProgress) {
+      const line =
+        p.total > 0
+          ? `${p.phase} [${'#'.repeat(Math.floor((25 * p.done) / p.total)).padEnd(25, '.')}] ${p.done}/${p.total}`
+          : `${p.phase} ${p.done}`;
+      if (line === last) return;
+      last = line;
+      ctx.stderr.write(`\r\x1b[K${line}`);
+    },
+    done() {
+      if (last !== '') ctx.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+/** JSON cannot hold Infinity: unlimited values print as null. */
+const finite = (n: number) => (Number.isFinite(n) ? n : null);
+
+function parseInventory(text: string): StoredObject[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new BackupError('INVALID_JSON', `--inventory: not JSON (${(e as Error).message})`);
+  }
+  const list = Array.isArray(json)
+    ? json
+    : ((json as { media?: unknown; objects?: unknown })?.media ?? (json as { objects?: unknown })?.objects);
+  if (!Array.isArray(list))
+    throw new BackupError('INVALID_JSON', '--inventory: expected an array of {mediaId, size} (or {"media": [...]})');
+  return list.map((o, i) => {
+    const x = o as { mediaId?: unknown; size?: unknown; objectLength?: unknown };
+    const size = x.size ?? x.objectLength;
+    if (typeof x.mediaId !== 'string' || typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+      throw new BackupError(
+        'INVALID_JSON',
+        `--inventory: entry ${i} needs a string mediaId and a non-negative integer size`,
+      );
+    }
+    return { mediaId: x.mediaId, size };
+  });
+}
+
+export const plan: Command = {
+  summary: 'plan media uploads / deletions against a media-tier listing (JSON)',
+  usage: `sbackup plan --frames <in.binproto> --inventory <listing.json> --tier free|paid [--quota <bytes>] [--max-object <bytes>] [--window-days <n>] [--thumbnails on|off] [--now <ms>]
+
+Reads the backup's frames (varint-delimited BackupInfo + Frames), derives each medium's media id
+from BackupInfo.mediaRootBackupKey, and plans against the listing ([{"mediaId", "size"}], as the
+media tier's list call returns). Prints the plan: upload, keep, delete, skipped (with reasons),
+byte totals and quota headroom (null = unlimited). Defaults: free = no quota, 45-day window, no
+thumbnails; paid = 100 GiB, no window, thumbnails; both: 101 MiB per object.`,
+  async run(args, ctx) {
+    const { values } = parse(
+      args,
+      {
+        frames: { type: 'string' },
+        inventory: { type: 'string' },
+        tier: { type: 'string' },
+        quota: { type: 'string' },
+        'max-object': { type: 'string' },
+        'window-days': { type: 'string' },
+        thumbnails: { type: 'string' },
+        now: { type: 'string' },
+      },
+      { min: 0, max: 0 },
+    );
+    const tier = requireOption(values.tier, 'tier');
+    if (tier !== 'free' && tier !== 'paid') throw new UsageError('--tier: expected free or paid');
+    if (values.thumbnails !== undefined && values.thumbnails !== 'on' && values.thumbnails !== 'off') {
+      throw new UsageError('--thumbnails: expected on or off');
+    }
+    const quotaBytes = integerOption(values.quota, 'quota');
+    const maxObjectBytes = integerOption(values['max-object'], 'max-object');
+    const mediaWindowDays = integerOption(values['window-days'], 'window-days');
+    const now = integerOption(values.now, 'now') ?? Date.now();
+    const stored = parseInventory(await readFile(requireOption(values.inventory, 'inventory'), 'utf8'));
+    const framesBytes = new Uint8Array(await readFile(requireOption(values.frames, 'frames')));
+
+    const locators: MediaLocator[] = [];
+    let rootKey: Uint8Array | undefined;
+    let timeMs = 0;
+    for await (const m of splitBackupStream([framesBytes])) {
+      if (m.index === 0) {
+        const { info, timeMs: t } = backupInfoTime(m.bytes);
+        timeMs = t;
+        rootKey = info.mediaRootBackupKey ?? undefined;
+      } else locators.push(...locatorsOfFrameBytes(m.bytes, m.index, timeMs));
+    }
+    if (rootKey === undefined || rootKey.length !== 32) {
+      throw new BackupError(
+        'INVALID_BACKUP',
+        'the BackupInfo has no 32-byte mediaRootBackupKey; media ids cannot be derived',
+      );
+    }
+    const key = rootKey;
+    const refs: MediaReference[] = mediaTierReferences(locators).map((r) => ({
+      ...r,
+      mediaId: mediaIdToBase64Url(deriveMediaId(key, r.mediaName)),
+    }));
+    const p = planMedia(refs, stored, {
+      tier,
+      now,
+      ...(quotaBytes === undefined ? {} : { quotaBytes }),
+      ...(maxObjectBytes === undefined ? {} : { maxObjectBytes }),
+      ...(mediaWindowDays === undefined ? {} : { mediaWindowDays }),
+      ...(values.thumbnails === undefined ? {} : { thumbnails: values.thumbnails === 'on' }),
+    });
+    const item = (x: { mediaId: string; mediaName: string; bytes: number; sentAtMs: number; thumbnail: boolean }) => ({
+      mediaId: x.mediaId,
+      mediaName: x.mediaName,
+      bytes: x.bytes,
+      sentAtMs: x.sentAtMs,
+      thumbnail: x.thumbnail,
+    });
+    printJson(ctx, {
+      policy: {
+        ...p.policy,
+        quotaBytes: finite(p.policy.quotaBytes),
+        maxObjectBytes: finite(p.policy.maxObjectBytes),
+        mediaWindowDays: finite(p.policy.mediaWindowDays),
+      },
+      totals: { ...p.totals, quotaBytes: finite(p.totals.quotaBytes), headroomBytes: finite(p.totals.headroomBytes) },
+      counts: { upload: p.upload.length, keep: p.keep.length, delete: p.delete.length, skipped: p.skipped.length },
+      upload: p.upload.map((u) => ({ ...item(u), replaces: u.replaces })),
+      keep: p.keep.map(item),
+      delete: p.delete,
+      skipped: p.skipped.map((s) => ({ ...item(s), reason: s.reason, stored: s.stored })),
+    });
+    return EXIT_OK;
+  },
+};
+
+export const localCreate: Command = {
+  summary: 'write a snapshot into a local backup folder, copying only new media',
+  usage: `sbackup local create --aep <AEP> --aci <uuid> --frames <in.binproto> --media <dir> --to <folder> [--keep <n>] [--allow-missing] [--now <ms>]
+
+Writes the media the folder lacks (files under <dir> with any names, matched to the frames'
+attachments by SHA-256 = plaintextHash; each encrypted under its FilePointer's localKey), then the
+snapshot (main, metadata, files) under a temporary name renamed into place, then keeps the newest
+<n> snapshots (default 2) and deletes media no kept snapshot references. Prints a JSON summary.
+Without --allow-missing, a medium missing from <dir> rejects the run (exit 1, no snapshot).`,
+  async run(args, ctx) {
+    const { values } = parse(
+      args,
+      {
+        ...keyOptions,
+        frames: { type: 'string' },
+        media: { type: 'string' },
+        to: { type: 'string' },
+        keep: { type: 'string' },
+        'allow-missing': { type: 'boolean' },
+        now: { type: 'string' },
+      },
+      { min: 0, max: 0 },
+    );
+    const keys = await keysOf(values, ctx);
+    const framesPath = requireOption(values.frames, 'frames');
+    const media = directoryMediaSource(requireOption(values.media, 'media'));
+    const to = requireOption(values.to, 'to');
+    const keepSnapshots = integerOption(values.keep, 'keep');
+    if (keepSnapshots === 0) throw new UsageError('--keep: expected at least 1');
+    const now = integerOption(values.now, 'now');
+    const bar = progressBar(ctx);
+    const framesBytes = new Uint8Array(await readFile(framesPath));
+    try {
+      const r = await createLocalBackup(fsStorage(to), {
+        ...keys,
+        frames: framesBytes,
+        media,
+        ...(keepSnapshots === undefined ? {} : { keepSnapshots }),
+        ...(now === undefined ? {} : { now }),
+        allowMissingMedia: values['allow-missing'] === true,
+        onProgress: bar.update,
+      });
+      bar.done();
+      printJson(ctx, { ...r, filesHashed: media.filesHashed });
+    } finally {
+      bar.done();
+    }
+    return EXIT_OK;
+  },
+};
+
+export const localVerify: Command = {
+  summary: 'verify a local backup snapshot (MAC, frames, media present; optionally decrypt)',
+  usage: `sbackup local verify --aep <AEP> --aci <uuid> <folder> [--snapshot <name>] [--decrypt-media all|<n>]
+
+Checks the newest snapshot (or --snapshot): its metadata, the main file's MAC and frames, and that
+every medium is listed and present with the right size; --decrypt-media decrypts all media or a
+random sample of <n>. Prints {"ok", "problems", ...}; exit 1 when a problem is found.`,
+  async run(args, ctx) {
+    const { values, positionals } = parse(
+      args,
+      { ...keyOptions, snapshot: { type: 'string' }, 'decrypt-media': { type: 'string' } },
+      { min: 1, max: 1 },
+    );
+    const keys = await keysOf(values, ctx);
+    const d = values['decrypt-media'];
+    const decryptMedia = d === undefined ? false : d === 'all' ? true : integerOption(d, 'decrypt-media');
+    const r = await verifyLocalBackup(fsStorage(positionals[0]!), {
+      ...keys,
+      ...(values.snapshot === undefined ? {} : { snapshot: values.snapshot }),
+      ...(decryptMedia === undefined ? {} : { decryptMedia }),
+    });
+    printJson(ctx, r);
+    return r.ok ? EXIT_OK : EXIT_REJECTED;
+  },
+};
+
+export const localList: Command = {
+  summary: 'list the snapshots of a local backup folder (JSON)',
+  usage: `sbackup local list [--aep <AEP> --aci <uuid>] <folder>
+
+Prints the snapshots, newest first: name, date (UTC, from the name), bytes, media count and
+whether all three files are present. Needs no key (the keys are accepted and ignored).`,
+  async run(args, ctx) {
+    const { positionals } = parse(args, { ...keyOptions }, { min: 1, max: 1 });
+    const snapshots = await listLocalBackups(fsStorage(positionals[0]!));
+    printJson(ctx, { snapshots: snapshots.map((s) => ({ ...s, date: new Date(s.timeMs).toISOString() })) });
+    return EXIT_OK;
+  },
+};
+
+export const localRestore: Command = {
+  summary: 'restore a local backup snapshot: frames (.binproto) and media plaintexts',
+  usage: `sbackup local restore --aep <AEP> --aci <uuid> <folder> --out <dir> [--snapshot <name>]
+
+Opens the newest snapshot (or --snapshot), checks its MAC, and writes <dir>/frames.binproto
+(varint-delimited BackupInfo + Frames) and each medium's plaintext as <dir>/media/<plaintextHash hex>.
+Every medium is checked (MAC, size, plaintext hash) before a byte of it is written. Prints a JSON
+summary; exit 1 when some media are missing or damaged (the rest are still written).`,
+  async run(args, ctx) {
+    const { values, positionals } = parse(
+      args,
+      { ...keyOptions, snapshot: { type: 'string' }, out: { type: 'string' } },
+      { min: 1, max: 1 },
+    );
+    const keys = await keysOf(values, ctx);
+    const out = requireOption(values.out, 'out');
+    const opened = await openLocalSnapshot(fsStorage(positionals[0]!), {
+      ...keys,
+      ...(values.snapshot === undefined ? {} : { snapshot: values.snapshot }),
+    });
+    await mkdir(join(out, 'media'), { recursive: true });
+    let frames = 0;
+    await writeFileAtomically(join(out, 'frames.binproto'), async (write) => {
+      await write(encodeVarint(opened.backupInfo.length));
+      await write(opened.backupInfo);
+      for await (const f of opened.frames) {
+        await write(encodeVarint(f.length));
+        await write(f);
+        frames++;
+      }
+    });
+    const bar = progressBar(ctx);
+    const entries = [...opened.media.values()];
+    const problems: { code: string; message: string; path: string }[] = [];
+    let bytes = 0;
+    let written = 0;
+    for (const [i, entry] of entries.entries()) {
+      try {
+        await writeFileAtomically(join(out, 'media', hex(entry.plaintextHash)), async (write) => {
+          for await (const chunk of opened.readMedia(entry)) {
+            await write(chunk);
+            bytes += chunk.length;
+          }
+        });
+        written++;
+      } catch (e) {
+        if (!(e instanceof BackupError)) throw e;
+        problems.push({ code: e.code, message: e.message, path: entry.path });
+      }
+      bar.update({ phase: 'restore', done: i + 1, total: entries.length });
+    }
+    bar.done();
+    printJson(ctx, {
+      ok: problems.length === 0,
+      snapshot: opened.snapshot,
+      frames,
+      media: written,
+      mediaBytes: bytes,
+      problems,
+    });
+    return problems.length === 0 ? EXIT_OK : EXIT_REJECTED;
+  },
+};
