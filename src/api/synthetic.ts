@@ -385,9 +385,9 @@ export function generateSyntheticAccount(options: SyntheticAccountOptions = {}):
   }
 
   function* chatItems(): Generator<ChatItem> {
-    yield* generateItems(seed, messages, startMs, backupTimeMs, plans, attachments, attachmentAt);
+    yield* generateItems(new Prng(seed, 2), 0, messages, startMs, backupTimeMs, plans, attachments, attachmentAt);
   }
-  return {
+  const result: SyntheticAccount = {
     recoveryKey,
     aci,
     backupInfo,
@@ -402,6 +402,94 @@ export function generateSyntheticAccount(options: SyntheticAccountOptions = {}):
     messageCount: messages,
     chatItems,
   };
+  internals.set(result, { seed, plans, startMs });
+  return result;
+}
+
+/** What {@link extendSyntheticAccount} needs from the account it extends. */
+interface Internals {
+  seed: number;
+  plans: ChatPlan[];
+  startMs: number;
+}
+const internals = new WeakMap<SyntheticAccount, Internals>();
+
+/** Options of {@link extendSyntheticAccount}. */
+export interface ExtendSyntheticOptions {
+  /** New chat items after the existing ones. Default 30. */
+  messages?: number;
+  /** New attachments (photos) among them. Default 5. */
+  attachments?: number;
+  /** Time between the old backup and the new one. Default 1 day. */
+  laterMs?: number;
+}
+
+/**
+ * The same account some time later: the old chat items, then `messages` new ones carrying
+ * `attachments` new photos, with a later backup time. Deterministic, like the account itself.
+ * The new backup time may make more of the old disappearing messages fall under the 24-hour rules.
+ *
+ * @throws {TypeError} when `account` was not made by {@link generateSyntheticAccount}.
+ * @throws {RangeError} for bad sizes.
+ */
+export function extendSyntheticAccount(
+  account: SyntheticAccount,
+  options: ExtendSyntheticOptions = {},
+): SyntheticAccount {
+  const inner = internals.get(account);
+  if (inner === undefined) throw new TypeError('"account" expected an account made by generateSyntheticAccount');
+  const added = checkCount(options.messages ?? 30, 'messages', 0);
+  const photos = checkCount(options.attachments ?? 5, 'attachments', 0);
+  if (photos > added) throw new RangeError('"attachments" expected at most one per message');
+  const laterMs = checkCount(options.laterMs ?? DAY, 'laterMs', 0);
+  const oldBackup = Number(account.backupInfo.backupTimeMs);
+  const backupTimeMs = oldBackup + laterMs;
+  // The new messages fill the hour before the new backup.
+  const first = account.messageCount;
+  const rng = new Prng(inner.seed, 3 + account.messageCount);
+  const attachments = account.attachments.slice();
+  const attachmentAt = new Map<number, number>();
+  const stepNew = HOUR / (added + 1);
+  const timeOf = (index: number) => backupTimeMs - HOUR + (index - first + 1) * stepNew;
+  for (let k = 0; k < photos; k++) {
+    const index = first + Math.floor(((k + 0.5) * added) / photos);
+    const plaintext = rng.bytes(20_000 + rng.int(60_000));
+    plaintext.set([0xff, 0xd8, 0xff, 0xe0]);
+    attachmentAt.set(index, attachments.length);
+    attachments.push({
+      plaintext,
+      key: rng.bytes(64),
+      localKey: rng.bytes(64),
+      plaintextHash: sha256(plaintext),
+      contentType: 'image/jpeg',
+      sentAtMs: Math.round(timeOf(index)),
+      viewOnce: false,
+    });
+  }
+  const old = account.chatItems;
+  function* chatItems(): Generator<ChatItem> {
+    yield* old();
+    yield* generateItems(
+      new Prng(inner!.seed, 4 + first),
+      first,
+      first + added,
+      0,
+      backupTimeMs,
+      inner!.plans,
+      attachments,
+      attachmentAt,
+      timeOf,
+    );
+  }
+  const result: SyntheticAccount = {
+    ...account,
+    backupInfo: { ...account.backupInfo, backupTimeMs: BigInt(backupTimeMs) },
+    attachments,
+    messageCount: first + added,
+    chatItems,
+  };
+  internals.set(result, inner);
+  return result;
 }
 
 function sentAt(startMs: number, index: number): number {
@@ -415,18 +503,19 @@ interface LastMessage {
 }
 
 function* generateItems(
-  seed: number,
-  messages: number,
+  rng: Prng,
+  from: number,
+  to: number,
   startMs: number,
   backupTimeMs: number,
   plans: ChatPlan[],
   attachments: SyntheticAttachment[],
   attachmentAt: Map<number, number>,
+  timeOf: (index: number) => number = (index) => sentAt(startMs, index),
 ): Generator<ChatItem> {
-  const rng = new Prng(seed, 2);
   const last = new Map<bigint, LastMessage>();
-  for (let i = 0; i < messages; i++) {
-    const sent = sentAt(startMs, i);
+  for (let i = from; i < to; i++) {
+    const sent = Math.round(timeOf(i));
     // A few chats carry most of the traffic, as in a real account.
     const plan = plans[Math.min(plans.length - 1, Math.floor(plans.length * rng.next() ** 2.5))]!;
     const outgoing = plan.members.length === 0 || rng.next() < 0.45;

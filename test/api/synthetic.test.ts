@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateSyntheticAccount } from '../../src/api/synthetic.js';
+import { extendSyntheticAccount, generateSyntheticAccount } from '../../src/api/synthetic.js';
 import { encodeFrame } from '../../src/frames/codec.js';
 import { toHex } from '../../src/internal/bytes.js';
 import { isValidRecoveryKey } from '../../src/keys/recoveryKey.js';
@@ -82,5 +82,24 @@ describe('synthetic account', () => {
     expect(() => generateSyntheticAccount({ messages: -1 })).toThrow(RangeError);
     expect(() => generateSyntheticAccount({ messages: 10, attachments: 11 })).toThrow(/attachments/);
     expect(() => generateSyntheticAccount({ contacts: 0 })).toThrow(/contacts/);
+  });
+});
+
+describe('extendSyntheticAccount', () => {
+  it('keeps the old items, adds new ones with new photos, and moves the backup time', () => {
+    const acc = generateSyntheticAccount({ messages: 500, attachments: 20, contacts: 5, groups: 1 });
+    const later = extendSyntheticAccount(acc, { messages: 30, attachments: 5 });
+    const oldItems = [...acc.chatItems()].map((i) => toHex(encodeFrame({ chatItem: i })));
+    const newItems = [...later.chatItems()].map((i) => toHex(encodeFrame({ chatItem: i })));
+    expect(newItems).toHaveLength(530);
+    expect(newItems.slice(0, 500)).toEqual(oldItems);
+    expect(later.attachments).toHaveLength(25);
+    expect(later.attachments.slice(0, 20)).toEqual(acc.attachments);
+    expect(later.backupInfo.backupTimeMs).toBe((acc.backupInfo.backupTimeMs as bigint) + 86_400_000n);
+    const added = [...later.chatItems()].slice(500);
+    expect(added.filter((i) => (i.standardMessage?.attachments?.length ?? 0) > 0)).toHaveLength(5);
+    for (const i of added) expect(i.dateSent as bigint).toBeLessThan(later.backupInfo.backupTimeMs as bigint);
+    expect(added[0]!.dateSent as bigint).toBeGreaterThan(acc.backupInfo.backupTimeMs as bigint);
+    expect(() => extendSyntheticAccount({ ...acc })).toThrow(TypeError);
   });
 });
