@@ -195,6 +195,8 @@ export {
 } from './api/reader.js';
 export { type BackupMedia, forEachFilePointer } from './api/media.js';
 export {
+  type ExtendSyntheticOptions,
+  extendSyntheticAccount,
   generateSyntheticAccount,
   type SyntheticAccount,
   type SyntheticAccountOptions,
