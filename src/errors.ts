@@ -53,8 +53,11 @@ export interface BackupErrorDetails {
 
 /** The one error class for bad data. See {@link BackupErrorCode}. */
 export class BackupError extends Error {
+  /** Always `'BackupError'`, also across copies of the package (what {@link isBackupError} checks). */
   override readonly name = 'BackupError';
+  /** The stable code to branch on. */
   readonly code: BackupErrorCode;
+  /** Facts for programs (offset, frame index, cause); never secrets. */
   readonly details: BackupErrorDetails;
 
   constructor(code: BackupErrorCode, message: string, details: BackupErrorDetails = {}) {

@@ -39,8 +39,30 @@ export interface RawMessage {
 
 /** A decoded stream record: the BackupInfo first, then Frames. */
 export type BackupRecord =
-  | { type: 'backupInfo'; index: 0; offset: number; size: number; backupInfo: BackupInfo }
-  | { type: 'frame'; index: number; offset: number; size: number; frame: Frame };
+  | {
+      /** The first message of every backup. */
+      type: 'backupInfo';
+      /** Always 0: the BackupInfo is message 0. */
+      index: 0;
+      /** Byte offset of its length prefix in the plaintext stream. */
+      offset: number;
+      /** Its encoded length, without the prefix. */
+      size: number;
+      /** The decoded message. */
+      backupInfo: BackupInfo;
+    }
+  | {
+      /** Every message after the BackupInfo. */
+      type: 'frame';
+      /** Its position: 1 for the first Frame. */
+      index: number;
+      /** Byte offset of its length prefix in the plaintext stream. */
+      offset: number;
+      /** Its encoded length, without the prefix. */
+      size: number;
+      /** The decoded message. */
+      frame: Frame;
+    };
 
 /** A source of plaintext bytes: any async iterable of chunks, or a WHATWG ReadableStream. */
 export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | ReadableStream<Uint8Array>;
@@ -343,7 +365,9 @@ export async function* encodeBackupStream(
 
 /** A whole backup plaintext in memory. */
 export interface DecodedBackup {
+  /** The first message. */
   backupInfo: BackupInfo;
+  /** Every Frame, in file order. */
   frames: Frame[];
 }
 

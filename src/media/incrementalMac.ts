@@ -135,6 +135,8 @@ export class IncrementalMacVerifier {
   private done = false;
 
   /**
+   * @param key the MAC key (the attachment's 32-byte HMAC key).
+   * @param chunkSize bytes per chunk (FilePointer.incrementalMacChunkSize).
    * @param digest the expected digest (FilePointer.incrementalMac).
    * @throws {TypeError} when `key` or `digest` is not bytes. @throws {RangeError} when `chunkSize` is not positive.
    * @throws {BackupError} `MAC_MISMATCH` when the digest is empty or not a multiple of 32 bytes.

@@ -11,8 +11,16 @@ export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Read
 
 /** A `Blob`-like object (a `File`, a Blob from fetch); only `size` and `slice().arrayBuffer()` are used. */
 export interface BlobLike {
+  /** Length in bytes. */
   readonly size: number;
-  slice(start?: number, end?: number): { arrayBuffer(): Promise<ArrayBuffer> };
+  /** A view of bytes `[start, end)`, read with `arrayBuffer()`. */
+  slice(
+    start?: number,
+    end?: number,
+  ): {
+    /** The bytes of the slice. */
+    arrayBuffer(): Promise<ArrayBuffer>;
+  };
 }
 
 /** Bytes that can be read more than once: the bytes themselves, a Blob, or a factory that opens them again. */
