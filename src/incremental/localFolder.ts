@@ -381,11 +381,14 @@ export async function createLocalBackup(
       ...(medium.contentType === undefined ? {} : { contentType: medium.contentType }),
     });
     if (source === undefined) missing.add(medium.localName);
-    else
-      mediaBytesWritten += await storage.put(
+    else {
+      // Await first, then add: `x += await y` would read x before other workers added to it.
+      const written = await storage.put(
         mediaFilePath(medium.localName),
         encryptMedium(source, medium, { backend, ...random }),
       );
+      mediaBytesWritten += written;
+    }
     progress({ phase: 'media', done: ++done, total: plan.upload.length });
   });
   if (missing.size > 0 && options.allowMissingMedia !== true) {

@@ -88,7 +88,18 @@ describe('local backup folder', () => {
   it('a second run with no new media writes no media bytes; 1 new medium writes only it', async () => {
     const storage = new MemoryStorage();
     const media = makeMedia(10, 2);
-    await createLocalBackup(storage, { ...keys, frames: makeFrames(media), media: mediaSource(media), now: T0 });
+    const first = await createLocalBackup(storage, {
+      ...keys,
+      frames: makeFrames(media),
+      media: mediaSource(media),
+      now: T0,
+    });
+    // Media are written 4 at a time; the byte count must add up across workers.
+    const total = media.reduce((a, m) => a + ciphertextSize(m.plaintext.length), 0);
+    expect(first).toMatchObject({ mediaWritten: 10, mediaBytesWritten: total });
+    expect(first.bytesWritten).toBe(
+      total + [...storage.files].filter(([n]) => n.startsWith(first.snapshot)).reduce((a, [, b]) => a + b.length, 0),
+    );
     const again = await createLocalBackup(storage, {
       ...keys,
       frames: makeFrames(media),
