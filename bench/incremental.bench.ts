@@ -71,7 +71,7 @@ function plannerBench(): void {
         })),
       ),
     );
-    const stored = [];
+    const stored: { mediaId: string; size: number }[] = [];
     for (let i = 0; i < n; i += 2) stored.push({ mediaId: refs[i].mediaId, size: 1 });
     for (let i = 0; i < n / 10; i++) stored.push({ mediaId: randomBytes(15).toString('base64url'), size: 1 });
     const [, tRef] = time(() => new Map(refs.map((r: { mediaId: string }, i: number) => [r.mediaId, i])));
