@@ -6,6 +6,7 @@
 
 import type { CryptoBackend, DeflateStream, InflateStream, MaybePromise } from '../backends/types.js';
 import { BackupError } from '../errors.js';
+import { storedDeflate } from './stored.js';
 
 /**
  * The header libsignal's tools write: magic 1f 8b, method 8 (deflate), no flags, mtime 0, no
@@ -71,7 +72,8 @@ export class GzipWriter {
     level: number,
     private readonly sink: (chunk: Uint8Array) => void,
   ) {
-    this.deflate = backend.createDeflate(level);
+    // Level 0 is written by the core for every backend, so that its output is byte-identical.
+    this.deflate = level === 0 ? storedDeflate() : backend.createDeflate(level);
     this.emit(GZIP_HEADER);
   }
 

@@ -42,7 +42,11 @@ export interface EncryptBackupOptions {
   metadata?: Uint8Array | BackupMetadata;
   /** Fixed 16-byte IV (tests and vectors only); random when absent. */
   iv?: Uint8Array;
-  /** gzip level, 0 (stored) to 9; default {@link DEFAULT_GZIP_LEVEL}. */
+  /**
+   * gzip level, 0 (stored) to 9; default {@link DEFAULT_GZIP_LEVEL}. Level 0 is written by sbackup
+   * itself (stored blocks ending at every flush point), so its files are the same bytes on every
+   * backend; other levels depend on the backend's compressor.
+   */
   level?: number;
   /** `randomized` (default; libsignal >= 0.103), `bucketed` (before 2026) or `none`. */
   padding?: PaddingScheme;
