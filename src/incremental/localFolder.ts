@@ -43,7 +43,7 @@ import {
   TEMPORARY_SUFFIX,
 } from './localFormat.js';
 import { planMedia } from './plan.js';
-import { backupInfoTime, locatorsOfFrameBytes, type MediaLocator } from './references.js';
+import { backupInfoTime, localLocatorsOfFrameBytes, type MediaLocator } from './references.js';
 import { type BackupStorage, readAll } from './storage.js';
 
 /** Directory of the shared media store. */
@@ -214,7 +214,7 @@ async function scanFrames(
       continue;
     }
     count++;
-    for (const l of locatorsOfFrameBytes(message.bytes, message.index, timeMs)) addMedium(media, l, backend);
+    for (const l of localLocatorsOfFrameBytes(message.bytes, message.index, timeMs)) addMedium(media, l, backend);
     if (count % 1000 === 0) onFrame(count);
   }
   return { backupInfo: backupInfo!, media, frames: count, digest: hash.digest() };

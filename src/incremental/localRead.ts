@@ -16,7 +16,7 @@ import { ciphertextSize } from '../media/padding.js';
 import { randomBytes, type RandomSource } from '../random.js';
 import { type LocalBackupKeyOptions, localBackupKeys, mediaFilePath, snapshotNames } from './localFolder.js';
 import { decodeFilesList, decodeLocalMetadata, parseSnapshotName } from './localFormat.js';
-import { backupInfoTime, locatorsOfFrameBytes, type MediaLocator } from './references.js';
+import { backupInfoTime, localLocatorsOfFrameBytes, type MediaLocator } from './references.js';
 import { type BackupStorage, readAll } from './storage.js';
 
 /** One snapshot in a folder listing. */
@@ -163,7 +163,7 @@ export async function openLocalSnapshot(
     let index = 0;
     for await (const frame of opened.frames) {
       index++;
-      for (const l of locatorsOfFrameBytes(frame, index, timeMs)) {
+      for (const l of localLocatorsOfFrameBytes(frame, index, timeMs)) {
         const entry = mediaEntry(l, backend);
         if (entry !== undefined && !media.has(entry.localName)) media.set(entry.localName, entry);
       }

@@ -55,6 +55,8 @@ export function fsStorage(root: string, options: FsStorageOptions = {}): BackupS
   if (typeof root !== 'string' || root === '') throw new TypeError('"root" expected a directory path');
   const durable = options.durable ?? true;
   const full = (name: string) => join(root, ...name.split('/'));
+  // Directories this storage created (saves a mkdir per file); forgotten when anything is deleted or renamed.
+  const madeDirectories = new Set<string>();
 
   async function walk(dir: string, prefix: string, out: StorageEntry[]): Promise<void> {
     let entries: import('node:fs').Dirent[];
@@ -64,12 +66,22 @@ export function fsStorage(root: string, options: FsStorageOptions = {}): BackupS
       if (isNotFound(e)) return;
       throw storageError(e, 'list', prefix || '/');
     }
-    for (const entry of entries) {
-      const name = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(path, name, out);
-      else if (entry.isFile()) out.push({ name, size: (await stat(path)).size });
-    }
+    // Siblings are listed concurrently: a media store has hundreds of shard directories.
+    await Promise.all(
+      entries.map(async (entry) => {
+        const name = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(path, name, out);
+        else if (entry.isFile()) {
+          try {
+            out.push({ name, size: (await stat(path)).size });
+          } catch (e) {
+            // Deleted between readdir and stat: not there any more.
+            if (!isNotFound(e)) throw storageError(e, 'list', name);
+          }
+        }
+      }),
+    );
   }
 
   return {
@@ -80,8 +92,17 @@ export function fsStorage(root: string, options: FsStorageOptions = {}): BackupS
       let handle: FileHandle | undefined;
       let written = 0;
       try {
-        await mkdir(dirname(target), { recursive: true });
-        handle = await open(tmp, 'wx');
+        const parent = dirname(target);
+        if (!madeDirectories.has(parent)) {
+          await mkdir(parent, { recursive: true });
+          madeDirectories.add(parent);
+        }
+        handle = await open(tmp, 'wx').catch(async (e) => {
+          // Someone removed the directory since: make it again.
+          if (!isNotFound(e)) throw e;
+          await mkdir(parent, { recursive: true });
+          return open(tmp, 'wx');
+        });
         for await (const chunk of iterateSource(data)) {
           let offset = 0;
           while (offset < chunk.length) {
@@ -156,6 +177,7 @@ export function fsStorage(root: string, options: FsStorageOptions = {}): BackupS
 
     async delete(name: string): Promise<void> {
       assertStorageName(name);
+      madeDirectories.clear();
       try {
         await rm(full(name), { recursive: true, force: true });
       } catch (e) {
@@ -168,6 +190,7 @@ export function fsStorage(root: string, options: FsStorageOptions = {}): BackupS
       assertStorageName(to, 'to');
       const source = full(from);
       const target = full(to);
+      madeDirectories.clear();
       try {
         const s = await stat(source);
         if (s.isDirectory()) {

@@ -38,18 +38,23 @@ export function directoryMediaSource(dir: string): LocalMediaSource & { readonly
   const index = async (): Promise<Map<number, string[]>> => {
     const map = new Map<number, string[]>();
     const walk = async (d: string): Promise<void> => {
-      for (const entry of await readdir(d, { withFileTypes: true })) {
-        const path = join(d, entry.name);
-        if (entry.isDirectory()) await walk(path);
-        else if (entry.isFile()) {
-          const { size } = await stat(path);
-          const list = map.get(size);
-          if (list === undefined) map.set(size, [path]);
-          else list.push(path);
-        }
-      }
+      const entries = await readdir(d, { withFileTypes: true });
+      await Promise.all(
+        entries.map(async (entry) => {
+          const path = join(d, entry.name);
+          if (entry.isDirectory()) await walk(path);
+          else if (entry.isFile()) {
+            const { size } = await stat(path);
+            const list = map.get(size);
+            if (list === undefined) map.set(size, [path]);
+            else list.push(path);
+          }
+        }),
+      );
     };
     await walk(dir);
+    // Concurrent stats finish in any order; sort so the same directory always gives the same answers.
+    for (const list of map.values()) list.sort();
     return map;
   };
   const source = async (request: LocalMediaRequest): Promise<ByteSource | (() => ByteSource) | undefined> => {
