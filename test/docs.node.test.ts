@@ -2,6 +2,9 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { GZIP_HEADER } from '../src/container/gzip.js';
+import * as layout from '../src/container/layout.js';
+import { MAX_VARINT32_BYTES } from '../src/internal/wire.js';
 import * as constants from '../src/keys/constants.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -32,8 +35,32 @@ describe('docs/key-hierarchy.svg', () => {
   });
 });
 
+describe('docs/file-layout.svg', () => {
+  const svg = readFileSync(join(root, 'docs/file-layout.svg'), 'utf8');
+  const texts = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
+
+  it('shows the sizes and offsets the container code uses', () => {
+    expect(texts).toContain(`${layout.IV_LENGTH} bytes`);
+    expect(texts).toContain(`${layout.MAC_LENGTH} bytes`);
+    expect(texts).toContain(String(layout.IV_LENGTH));
+    expect(texts).toContain(`N−${layout.MAC_LENGTH}`);
+    expect(texts).toContain(String(layout.MAGIC_LENGTH));
+    expect(texts).toContain(`B+${layout.IV_LENGTH}`);
+    expect(texts).toContain(`${GZIP_HEADER.length} bytes`);
+    expect(texts).toContain(`1-${MAX_VARINT32_BYTES} bytes`);
+    expect(texts).toContain(`1-${layout.BLOCK_LENGTH} bytes, each = count`);
+  });
+
+  it('spells the magic number as the code does', () => {
+    const magic = layout.MAGIC;
+    const ascii = String.fromCharCode(...magic.subarray(0, layout.MAGIC_LENGTH - 1));
+    const version = magic[layout.MAGIC_LENGTH - 1]!.toString(16).padStart(2, '0');
+    expect(texts).toContain(`${ascii} ${version}`);
+  });
+});
+
 describe('relative links in README.md, DEVELOPERS.md, SECURITY.md and docs/', () => {
-  const files = ['README.md', 'DEVELOPERS.md', 'SECURITY.md', 'vectors/README.md', 'proto/README.md'];
+  const files = ['README.md', 'DEVELOPERS.md', 'SECURITY.md', 'CHANGELOG.md', 'vectors/README.md', 'proto/README.md'];
   if (existsSync(join(root, 'docs'))) {
     for (const f of readdirSync(join(root, 'docs'))) if (f.endsWith('.md')) files.push(`docs/${f}`);
   }
