@@ -6,6 +6,7 @@
  * Post-processing (deterministic, so `--check` can compare):
  * - 64-bit fields are `bigint` in this project (see src/frames/codec.ts): the `Long` prototype
  *   defaults become `0n` and the `.d.ts` says `bigint` where pbts says `number|Long`.
+ * - oneof setters delete only the members an object holds (same result, much faster decoding).
  *
  * With `--check`, nothing is written and the run fails when a committed file differs from a
  * fresh generation (CI uses this).
@@ -68,6 +69,23 @@ function generateCode(): { js: string; dts: string } {
     );
     if (code.includes('.low ||')) throw new Error('unexpected Long default check left in generated code');
     if (code.includes('$util.Long')) throw new Error('unexpected Long use left in generated code');
+    // Oneof setters: protobufjs's `delete`s every other member of the oneof each time a decoder
+    // names the member it read (a slow runtime call per member, per message). This one deletes
+    // only the members the object holds, with the same result.
+    const setterDecl = 'const $root = ';
+    if (!code.includes(setterDecl) || !code.includes('set: $util.oneOfSetter('))
+      throw new Error('unexpected shape of generated oneof setters');
+    code = code
+      .replace(
+        setterDecl,
+        'const $oneOfSetter = names => function (name) {\n' +
+          '    for (let i = 0; i < names.length; ++i)\n' +
+          '        if (names[i] !== name && $Object.hasOwnProperty.call(this, names[i]))\n' +
+          '            delete this[names[i]];\n' +
+          '};\n\n' +
+          setterDecl,
+      )
+      .replaceAll('set: $util.oneOfSetter(', 'set: $oneOfSetter(');
     types = types.replace('import Long = require("long");\n', '').replaceAll('number|Long', 'bigint');
     if (/\bLong\b/.test(types)) throw new Error('unexpected Long type left in generated .d.ts');
     return { js: HEADER + code, dts: HEADER + types };

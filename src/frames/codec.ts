@@ -59,6 +59,9 @@ interface ReaderInternals {
   pos: number;
   len: number;
   discardUnknown: boolean;
+  int32(): number;
+  stringVerify(): string;
+  skipType(wireType: number, depth?: number, fieldNumber?: number): ReaderInternals;
 }
 interface WriterInternals {
   buf: Uint8Array;
@@ -72,11 +75,52 @@ interface WriterInternals {
 const ReaderBase = $protobuf.Reader as unknown as new (bytes: Uint8Array) => ReaderInternals;
 const WriterBase = $protobuf.Writer as unknown as new () => WriterInternals;
 
-/** A protobufjs reader that keeps unknown fields and reads `uint64` as `bigint`. */
+/** Thrown inside decoding when a string field's bytes are not UTF-8 (mapped to a BackupError). */
+class InvalidUtf8Error extends Error {
+  /** Offset of the string's length prefix in the decoded bytes. */
+  readonly offset: number;
+  constructor(offset: number, cause: unknown) {
+    super(`a string field at byte ${offset} is not valid UTF-8`, { cause });
+    this.offset = offset;
+  }
+}
+
+/**
+ * A protobufjs reader that keeps unknown fields and reads `uint64` as `bigint`. It also notes
+ * what the validator's fast path needs to know: whether any field was unknown, and whether any
+ * enum value could lack a name (the generated code reads enums, and only enums, with `int32`).
+ */
 class BigIntReader extends ReaderBase {
+  /** Number of fields skipped as unknown (or with an unexpected wire type). */
+  skipped = 0;
+  /** True once an enum value outside 0..1 was read (every enum of the schema names 0 and 1). */
+  wideEnum = false;
+
   constructor(bytes: Uint8Array) {
     super(bytes);
     this.discardUnknown = false;
+  }
+
+  override int32(): number {
+    const v = super.int32();
+    if (v >>> 0 > 1) this.wideEnum = true;
+    return v;
+  }
+
+  override skipType(wireType: number, depth?: number, fieldNumber?: number): ReaderInternals {
+    this.skipped++;
+    return super.skipType(wireType, depth, fieldNumber);
+  }
+
+  override stringVerify(): string {
+    const start = this.pos;
+    try {
+      return super.stringVerify();
+    } catch (e) {
+      // The strict TextDecoder throws a TypeError; bounds errors are RangeErrors and pass through.
+      if (e instanceof TypeError) throw new InvalidUtf8Error(start, e);
+      throw e;
+    }
   }
 
   uint64(): bigint {
@@ -166,13 +210,38 @@ interface StaticMessage<T> {
   encode(message: T, writer?: $protobuf.Writer): $protobuf.Writer;
 }
 
-function decodeWith<T>(type: StaticMessage<T>, bytes: Uint8Array, what: string): T {
+function decodeWith<T>(type: StaticMessage<T>, bytes: Uint8Array, what: string, reader?: BigIntReader): T {
   assertBytes(bytes, 'bytes');
   try {
-    return type.decode(new BigIntReader(bytes) as unknown as $protobuf.Reader);
+    return type.decode((reader ?? new BigIntReader(bytes)) as unknown as $protobuf.Reader);
   } catch (e) {
-    throw new BackupError('INVALID_FRAME', `${what} does not parse as protobuf: ${(e as Error).message}`, { cause: e });
+    const details =
+      e instanceof InvalidUtf8Error ? { cause: e, reason: 'invalid-utf8', offset: e.offset } : { cause: e };
+    throw new BackupError('INVALID_FRAME', `${what} does not parse as protobuf: ${(e as Error).message}`, details);
   }
+}
+
+/** A decoded Frame with what the decoder noticed on the way (internal: the validator's fast path). */
+export interface DecodedFrameStats {
+  frame: Frame;
+  /** Fields the schema does not know (0 means no `$unknowns` anywhere in `frame`). */
+  unknownFields: number;
+  /** False when every enum value read was 0 or 1, so none can be unnamed. */
+  wideEnums: boolean;
+}
+
+/**
+ * Decodes one Frame like {@link decodeFrame} and reports whether the result can hold unknown
+ * fields or unnamed enum values (internal: lets the validator skip its walk for the usual frame).
+ * A failure from a string field that is not UTF-8 has `details.reason === 'invalid-utf8'`.
+ * @throws {BackupError} `INVALID_FRAME` when the bytes are not a well-formed Frame.
+ * @throws {TypeError} when `bytes` is not a Uint8Array.
+ */
+export function decodeFrameWithStats(bytes: Uint8Array): DecodedFrameStats {
+  assertBytes(bytes, 'bytes');
+  const reader = new BigIntReader(bytes);
+  const frame = decodeWith(signal.backup.Frame, bytes, 'frame', reader);
+  return { frame, unknownFields: reader.skipped, wideEnums: reader.wideEnum };
 }
 
 function encodeWith<T>(type: StaticMessage<T>, message: T, name: string): Uint8Array {

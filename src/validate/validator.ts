@@ -5,8 +5,8 @@
  */
 
 import { isBackupError } from '../errors.js';
-import { type BackupInfo, decodeBackupInfo, decodeFrame, type Frame } from '../frames/codec.js';
-import { findUnknownBackupInfoFields, findUnknownFields } from '../frames/unknown.js';
+import { type BackupInfo, decodeBackupInfo, decodeFrameWithStats, type Frame } from '../frames/codec.js';
+import { BACKUP_INFO_TYPE, FRAME_TYPE } from '../frames/schema.js';
 import { checkAccount } from './account.js';
 import { checkBackupInfo } from './backupInfo.js';
 import { checkChat } from './chat.js';
@@ -15,6 +15,7 @@ import { checkCompletion } from './completion.js';
 import { type Finding, type Purpose, ValidationState } from './context.js';
 import { checkAdHocCall, checkChatFolder, checkNotificationProfile, checkStickerPack } from './misc.js';
 import { checkRecipient } from './recipient.js';
+import { findInvalidUtf8, type ScanFinding, scanRecord } from './scan.js';
 
 /** Options of {@link BackupValidator}. */
 export interface ValidatorOptions {
@@ -90,13 +91,14 @@ export class BackupValidator {
     s.frameIndex = 0;
     s.frameType = 'backupInfo';
     let decoded: BackupInfo;
+    const bytes = info instanceof Uint8Array;
     try {
-      decoded = info instanceof Uint8Array ? decodeBackupInfo(info) : info;
+      decoded = bytes ? decodeBackupInfo(info) : info;
     } catch (e) {
-      s.error('UNREADABLE_FRAME', `BackupInfo cannot be parsed: ${isBackupError(e) ? e.message : String(e)}`);
+      this.#unreadable(e, info as Uint8Array, BACKUP_INFO_TYPE, 'BackupInfo');
       return;
     }
-    this.#collectUnknown(findUnknownBackupInfoFields(decoded));
+    this.#scan(scanRecord(decoded, BACKUP_INFO_TYPE, 'BackupInfo', !bytes));
     checkBackupInfo(s, decoded);
   }
 
@@ -110,15 +112,28 @@ export class BackupValidator {
     s.frameIndex = ++this.#frames;
     s.frameType = 'frame';
     let f: Frame;
-    try {
-      f = frame instanceof Uint8Array ? decodeFrame(frame) : frame;
-    } catch (e) {
-      s.error('UNREADABLE_FRAME', `the frame cannot be parsed: ${isBackupError(e) ? e.message : String(e)}`);
-      return;
+    // Frames decoded here are walked only when the decoder saw an unknown field or an enum value
+    // that may lack a name; frames handed over as objects are always walked, strings included.
+    let walk = true;
+    if (frame instanceof Uint8Array) {
+      try {
+        const decoded = decodeFrameWithStats(frame);
+        f = decoded.frame;
+        walk = decoded.unknownFields > 0 || decoded.wideEnums;
+      } catch (e) {
+        this.#unreadable(e, frame, FRAME_TYPE, 'Frame');
+        return;
+      }
+    } else f = frame;
+    let type: (typeof FRAME_TYPES)[number] | undefined;
+    for (const t of FRAME_TYPES) {
+      if (f[t] !== null && f[t] !== undefined) {
+        type = t;
+        break;
+      }
     }
-    const type = FRAME_TYPES.find((t) => f[t] !== null && f[t] !== undefined);
     s.frameType = type ?? 'frame';
-    this.#collectUnknown(findUnknownFields(f));
+    if (walk) this.#scan(scanRecord(f, FRAME_TYPE, 'Frame', !(frame instanceof Uint8Array)));
     switch (type) {
       case 'account':
         checkAccount(s, f.account!);
@@ -184,9 +199,25 @@ export class BackupValidator {
     };
   }
 
-  #collectUnknown(list: { kind: 'field' | 'enum'; message: string }[]): void {
+  /** Reports a record that does not decode: invalid UTF-8 in a string field, or broken protobuf. */
+  #unreadable(e: unknown, bytes: Uint8Array, typeName: string, root: string): void {
+    const what = root === 'Frame' ? 'the frame' : 'BackupInfo';
+    if (isBackupError(e) && e.details.reason === 'invalid-utf8') {
+      const path = findInvalidUtf8(bytes, typeName, root) ?? 'a string field';
+      this.#s.error('INVALID_UTF8', `${what} cannot be parsed: ${path} is not valid UTF-8`);
+    } else {
+      this.#s.error('UNREADABLE_FRAME', `${what} cannot be parsed: ${isBackupError(e) ? e.message : String(e)}`);
+    }
+  }
+
+  /** Records the walk's findings: lone surrogates are errors, the rest unknown-field findings. */
+  #scan(list: ScanFinding[]): void {
     for (const u of list) {
-      if (this.#unknown.length >= this.#s.maxFindings) return;
+      if (u.kind === 'utf16') {
+        this.#s.error('INVALID_UTF8', u.message);
+        continue;
+      }
+      if (this.#unknown.length >= this.#s.maxFindings) continue;
       this.#unknown.push({
         code: u.kind === 'field' ? 'UNKNOWN_FIELD' : 'UNKNOWN_ENUM_VALUE',
         frame: this.#s.frameIndex,

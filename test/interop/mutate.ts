@@ -5,7 +5,7 @@
  */
 
 import { descriptor } from '../../src/frames/generated/descriptor.js';
-import type { BackupInfo, Frame } from '../../src/frames/codec.js';
+import { type BackupInfo, encodeBackupInfo, encodeFrame, type Frame } from '../../src/frames/codec.js';
 
 /** A small deterministic PRNG (mulberry32). */
 export function rng(seed: number): () => number {
@@ -22,6 +22,62 @@ export function rng(seed: number): () => number {
 export interface Backup {
   backupInfo: BackupInfo;
   frames: Frame[];
+}
+
+/** A mutant: the edited backup, what changed, and byte edits to apply after encoding. */
+export interface Mutant {
+  backup: Backup;
+  label: string;
+  /** Same-length byte replacements (marker -> bytes) for what no decoded value can express. */
+  rawEdits?: [marker: Uint8Array, replacement: Uint8Array][];
+}
+
+/** A string no corpus backup holds, replaced after encoding by a byte sequence of the same length. */
+const MARKER = '\u0007sbackup-utf8\u0007';
+const MARKER_BYTES = new TextEncoder().encode(MARKER);
+
+/** Byte sequences that are not UTF-8 (RFC 3629 section 3), padded with ASCII to the marker's length. */
+const INVALID_UTF8: [string, number[]][] = [
+  ['stray continuation byte', [0x80]],
+  ['byte 0xFF', [0xff]],
+  ['overlong encoding of "/"', [0xc0, 0xaf]],
+  ['encoded surrogate U+D800', [0xed, 0xa0, 0x80]],
+  ['code point above U+10FFFF', [0xf4, 0x90, 0x80, 0x80]],
+  ['truncated 3-byte sequence', [0xe2, 0x82]],
+];
+
+function invalidUtf8Edit(r: () => number): { label: string; edit: [Uint8Array, Uint8Array] } {
+  const [label, seq] = pick(r, INVALID_UTF8);
+  const out = new Uint8Array(MARKER_BYTES.length).fill(0x61);
+  // Truncated sequences only stay truncated at the very end of the string.
+  const at = label.startsWith('truncated') ? out.length - seq.length : Math.floor(r() * (out.length - seq.length + 1));
+  out.set(seq, at);
+  return { label, edit: [MARKER_BYTES, out] };
+}
+
+function replaceAll(bytes: Uint8Array, marker: Uint8Array, replacement: Uint8Array): Uint8Array {
+  let out = bytes;
+  outer: for (let i = 0; i + marker.length <= out.length; i++) {
+    for (let j = 0; j < marker.length; j++) if (out[i + j] !== marker[j]) continue outer;
+    if (out === bytes) out = Uint8Array.from(bytes);
+    out.set(replacement, i);
+    i += marker.length - 1;
+  }
+  return out;
+}
+
+/**
+ * Encodes a mutant as the validators receive it: BackupInfo and frames, with the raw edits applied.
+ * @throws {TypeError | RangeError} when the encoder refuses a mutated value.
+ */
+export function encodeMutant(m: Mutant): { info: Uint8Array; frames: Uint8Array[] } {
+  let info = encodeBackupInfo(m.backup.backupInfo);
+  let frames = m.backup.frames.map(encodeFrame);
+  for (const [marker, replacement] of m.rawEdits ?? []) {
+    info = replaceAll(info, marker, replacement);
+    frames = frames.map((f) => replaceAll(f, marker, replacement));
+  }
+  return { info, frames };
 }
 
 type Obj = Record<string, unknown>;
@@ -64,8 +120,38 @@ function ids(b: Backup): bigint[] {
   return out.length ? out : [1n];
 }
 
+type Edits = [Uint8Array, Uint8Array][];
+
+/** Replaces a string (or one item of a repeated string) with `v`. */
+function setString(cur: unknown, v: string, repeated: boolean): unknown {
+  if (!repeated) return v;
+  const list = [...((cur as string[] | undefined) ?? [])];
+  list[list.length > 0 ? list.length - 1 : 0] = v;
+  return list;
+}
+
+/** Makes a string field carry bytes that are not UTF-8 once encoded. */
+function utf8Mutation(s: Slot, where: string, r: () => number, edits: Edits): string {
+  const { label, edit } = invalidUtf8Edit(r);
+  s.parent[s.name] = setString(s.parent[s.name], MARKER, s.repeated);
+  edits.push(edit);
+  return `invalid UTF-8 (${label}) in string ${where}`;
+}
+
+/** Puts bytes that are not UTF-8 into a string field that is set, somewhere in the backup. */
+function mutateUtf8(b: Backup, r: () => number, edits: Edits): string | undefined {
+  const frameIdx = Math.floor(r() * (b.frames.length + 1)) - 1;
+  const all: Slot[] = [];
+  const root = frameIdx < 0 ? (b.backupInfo as Obj) : (b.frames[frameIdx] as Obj);
+  slots(root, frameIdx < 0 ? 'signal.backup.BackupInfo' : 'signal.backup.Frame', all);
+  const strings = all.filter((s) => s.kind === 'string' && s.parent[s.name] !== null && s.parent[s.name] !== undefined);
+  if (!strings.length) return undefined;
+  const slot = pick(r, strings);
+  return utf8Mutation(slot, `frame ${frameIdx + 1} ${slot.name}`, r, edits);
+}
+
 /** Mutates one field somewhere in the backup. Returns a label, or undefined if nothing applied. */
-function mutateField(b: Backup, r: () => number): string | undefined {
+function mutateField(b: Backup, r: () => number, edits: Edits): string | undefined {
   const frameIdx = Math.floor(r() * (b.frames.length + 1)) - 1;
   const all: Slot[] = [];
   const root = frameIdx < 0 ? (b.backupInfo as Obj) : (b.frames[frameIdx] as Obj);
@@ -129,7 +215,13 @@ function mutateField(b: Backup, r: () => number): string | undefined {
       s.parent[s.name] = !v;
       return `flip ${where}`;
     case 'string': {
-      const op = pick(r, ['empty', 'drop', 'x']);
+      const op = pick(r, ['empty', 'drop', 'x', 'invalid-utf8', 'lone-surrogate']);
+      if (op === 'invalid-utf8') return utf8Mutation(s, where, r, edits);
+      if (op === 'lone-surrogate') {
+        // The encoder writes a lone surrogate as its 3-byte form, which is not UTF-8.
+        s.parent[s.name] = setString(s.parent[s.name], 'a\uD800b', s.repeated);
+        return `lone surrogate in string ${where}`;
+      }
       s.parent[s.name] = op === 'empty' ? '' : op === 'drop' ? (s.presence ? null : '') : 'x';
       return `${op} string ${where}`;
     }
@@ -170,11 +262,12 @@ function mutateTimer(b: Backup, r: () => number): string | undefined {
   return `timer ${op}`;
 }
 
-/** One seeded mutant of `base` (which is not modified) and a label saying what changed. */
-export function mutate(base: Backup, seed: number): { backup: Backup; label: string } {
+/** One seeded mutant of `base` (which is not modified), a label saying what changed, and byte edits. */
+export function mutate(base: Backup, seed: number): Mutant {
   const r = rng(seed);
   const b: Backup = { backupInfo: clone(base.backupInfo), frames: base.frames.map(clone) };
   const n = b.frames.length;
+  const edits: Edits = [];
   const op = r();
   let label: string | undefined;
   if (op < 0.12 && n > 0) {
@@ -193,7 +286,9 @@ export function mutate(base: Backup, seed: number): { backup: Backup; label: str
     label = `move frame ${i + 1} to ${j + 1}`;
   } else if (op < 0.42) {
     label = mutateTimer(b, r);
+  } else if (op < 0.46) {
+    label = mutateUtf8(b, r, edits);
   }
-  label ??= mutateField(b, r) ?? mutateField(b, r) ?? 'no change';
-  return { backup: b, label };
+  label ??= mutateField(b, r, edits) ?? mutateField(b, r, edits) ?? 'no change';
+  return { backup: b, label, ...(edits.length ? { rawEdits: edits } : {}) };
 }

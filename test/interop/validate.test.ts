@@ -8,7 +8,7 @@ import { decodeBackup, encodeBackup } from '../../src/frames/stream.js';
 import { comparableString } from '../../src/validate/comparable.js';
 import type { Purpose } from '../../src/validate/context.js';
 import { BackupValidator } from '../../src/validate/validator.js';
-import { type Backup, mutate, rng } from './mutate.js';
+import { type Backup, encodeMutant, mutate, rng } from './mutate.js';
 import { INTEROP_DIR, libsignal } from './oracle.js';
 
 const require = createRequire(import.meta.url);
@@ -118,6 +118,8 @@ describe('differential test against libsignal-client OnlineBackupValidator', () 
     let agree = 0;
     let total = 0;
     let invalid = 0;
+    let utf8 = 0;
+    let utf8Named = 0;
     for (let i = 0; i < MUTANTS; i++) {
       const file = corpusFiles[Math.floor(r() * corpusFiles.length)]!;
       const purpose: Purpose = r() < 0.7 ? 'remote' : r() < 0.5 ? 'transfer' : 'takeout';
@@ -127,12 +129,12 @@ describe('differential test against libsignal-client OnlineBackupValidator', () 
         cache.set(file, base);
       }
       const seed = Math.floor(r() * 2 ** 31);
-      const { backup, label } = mutate(base, seed);
+      const mutant = mutate(base, seed);
+      const label = mutant.label;
       let info: Uint8Array;
       let frames: Uint8Array[];
       try {
-        info = encodeBackupInfo(backup.backupInfo);
-        frames = backup.frames.map(encodeFrame);
+        ({ info, frames } = encodeMutant(mutant));
       } catch {
         continue; // the mutation produced something the encoder refuses; not a backup
       }
@@ -140,6 +142,10 @@ describe('differential test against libsignal-client OnlineBackupValidator', () 
       const oracle = theirs(info, frames, purpose);
       const mine = ours(info, frames, purpose);
       if (!oracle.ok) invalid++;
+      if (/UTF-8|surrogate/.test(label)) {
+        utf8++;
+        if (!oracle.ok && !mine.ok && mine.errors.some((e) => e.code === 'INVALID_UTF8')) utf8Named++;
+      }
       if (oracle.ok === mine.ok) agree++;
       else {
         disagreements.push({
@@ -159,8 +165,11 @@ describe('differential test against libsignal-client OnlineBackupValidator', () 
     writeFileSync('test-output/validate-disagreements.jsonl', disagreements.map((d) => JSON.stringify(d)).join('\n'));
     console.log(
       `validator differential: ${agree}/${total} agree (${(rate * 100).toFixed(2)}%), ${invalid} mutants invalid per libsignal, ` +
-        `${disagreements.length} disagreements in test-output/validate-disagreements.jsonl`,
+        `${disagreements.length} disagreements in test-output/validate-disagreements.jsonl; ` +
+        `${utf8} string mutants not UTF-8, ${utf8Named} rejected by both with INVALID_UTF8`,
     );
+    expect(utf8).toBeGreaterThanOrEqual(MUTANTS / 100);
+    expect(utf8Named).toBe(utf8);
     expect(total).toBeGreaterThanOrEqual(1000);
     expect(rate).toBeGreaterThanOrEqual(0.99);
   });
@@ -224,7 +233,8 @@ describe('comparable form', () => {
       const file = corpusFiles[Math.floor(r() * corpusFiles.length)]!;
       const base = loadCorpus(file);
       const baseBytes = encodeBackup(base);
-      const { backup, label } = mutate(base, Math.floor(r() * 2 ** 31));
+      const { backup, label, rawEdits } = mutate(base, Math.floor(r() * 2 ** 31));
+      if (rawEdits) continue; // bytes that are not UTF-8: invalid, nothing to compare
       let bytes: Uint8Array;
       try {
         bytes = encodeBackup(backup);

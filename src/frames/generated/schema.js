@@ -5,6 +5,12 @@ import $protobuf from "protobufjs/minimal.js";
 const $Reader = $protobuf.Reader, $Writer = $protobuf.Writer, $util = $protobuf.util;
 const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError;
 
+const $oneOfSetter = names => function (name) {
+    for (let i = 0; i < names.length; ++i)
+        if (names[i] !== name && $Object.hasOwnProperty.call(this, names[i]))
+            delete this[names[i]];
+};
+
 const $root = $protobuf.roots["default"] || ($protobuf.roots["default"] = {});
 
 export const signal = $root.signal = (() => {
@@ -183,7 +189,7 @@ export const signal = $root.signal = (() => {
 
             $Object.defineProperty(Frame.prototype, "item", {
                 get: $util.oneOfGetter($oneOfFields = ["account", "recipient", "chat", "chatItem", "stickerPack", "adHocCall", "notificationProfile", "chatFolder"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             Frame.create = function(properties) {
@@ -351,7 +357,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(AccountData.prototype, "_username", {
                 get: $util.oneOfGetter($oneOfFields = ["username"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             AccountData.create = function(properties) {
@@ -893,67 +899,67 @@ export const signal = $root.signal = (() => {
                 // Virtual OneOf for proto3 optional field
                 $Object.defineProperty(AccountSettings.prototype, "_storyViewReceiptsEnabled", {
                     get: $util.oneOfGetter($oneOfFields = ["storyViewReceiptsEnabled"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 // Virtual OneOf for proto3 optional field
                 $Object.defineProperty(AccountSettings.prototype, "_backupTier", {
                     get: $util.oneOfGetter($oneOfFields = ["backupTier"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 // Virtual OneOf for proto3 optional field
                 $Object.defineProperty(AccountSettings.prototype, "_screenLockTimeoutMinutes", {
                     get: $util.oneOfGetter($oneOfFields = ["screenLockTimeoutMinutes"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 // Virtual OneOf for proto3 optional field
                 $Object.defineProperty(AccountSettings.prototype, "_pinReminders", {
                     get: $util.oneOfGetter($oneOfFields = ["pinReminders"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 // Virtual OneOf for proto3 optional field
                 $Object.defineProperty(AccountSettings.prototype, "_includeMutedChatsInBadge", {
                     get: $util.oneOfGetter($oneOfFields = ["includeMutedChatsInBadge"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 // Virtual OneOf for proto3 optional field
                 $Object.defineProperty(AccountSettings.prototype, "_reactionNotifications", {
                     get: $util.oneOfGetter($oneOfFields = ["reactionNotifications"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 // Virtual OneOf for proto3 optional field
                 $Object.defineProperty(AccountSettings.prototype, "_notifyForCallsIfMuted", {
                     get: $util.oneOfGetter($oneOfFields = ["notifyForCallsIfMuted"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 // Virtual OneOf for proto3 optional field
                 $Object.defineProperty(AccountSettings.prototype, "_notifyForMentionsIfMuted", {
                     get: $util.oneOfGetter($oneOfFields = ["notifyForMentionsIfMuted"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 // Virtual OneOf for proto3 optional field
                 $Object.defineProperty(AccountSettings.prototype, "_notifyForRepliesIfMuted", {
                     get: $util.oneOfGetter($oneOfFields = ["notifyForRepliesIfMuted"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 // Virtual OneOf for proto3 optional field
                 $Object.defineProperty(AccountSettings.prototype, "_showUnreadReminders", {
                     get: $util.oneOfGetter($oneOfFields = ["showUnreadReminders"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 // Virtual OneOf for proto3 optional field
                 $Object.defineProperty(AccountSettings.prototype, "_notifyWhenContactJoins", {
                     get: $util.oneOfGetter($oneOfFields = ["notifyWhenContactJoins"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 AccountSettings.create = function(properties) {
@@ -1545,7 +1551,7 @@ export const signal = $root.signal = (() => {
 
                 $Object.defineProperty(IAPSubscriberData.prototype, "iapSubscriptionId", {
                     get: $util.oneOfGetter($oneOfFields = ["purchaseToken", "originalTransactionId"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 IAPSubscriberData.create = function(properties) {
@@ -1869,7 +1875,7 @@ export const signal = $root.signal = (() => {
 
             $Object.defineProperty(Recipient.prototype, "destination", {
                 get: $util.oneOfGetter($oneOfFields = ["contact", "group", "distributionList", "self", "releaseNotes", "callLink"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             Recipient.create = function(properties) {
@@ -2057,66 +2063,66 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(Contact.prototype, "_aci", {
                 get: $util.oneOfGetter($oneOfFields = ["aci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(Contact.prototype, "_pni", {
                 get: $util.oneOfGetter($oneOfFields = ["pni"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(Contact.prototype, "_username", {
                 get: $util.oneOfGetter($oneOfFields = ["username"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(Contact.prototype, "_e164", {
                 get: $util.oneOfGetter($oneOfFields = ["e164"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             $Object.defineProperty(Contact.prototype, "registration", {
                 get: $util.oneOfGetter($oneOfFields = ["registered", "notRegistered"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(Contact.prototype, "_profileKey", {
                 get: $util.oneOfGetter($oneOfFields = ["profileKey"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(Contact.prototype, "_profileGivenName", {
                 get: $util.oneOfGetter($oneOfFields = ["profileGivenName"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(Contact.prototype, "_profileFamilyName", {
                 get: $util.oneOfGetter($oneOfFields = ["profileFamilyName"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(Contact.prototype, "_identityKey", {
                 get: $util.oneOfGetter($oneOfFields = ["identityKey"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(Contact.prototype, "_avatarColor", {
                 get: $util.oneOfGetter($oneOfFields = ["avatarColor"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(Contact.prototype, "_keyTransparencyData", {
                 get: $util.oneOfGetter($oneOfFields = ["keyTransparencyData"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             Contact.create = function(properties) {
@@ -2710,7 +2716,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(Group.prototype, "_avatarColor", {
                 get: $util.oneOfGetter($oneOfFields = ["avatarColor"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             Group.create = function(properties) {
@@ -3105,7 +3111,7 @@ export const signal = $root.signal = (() => {
 
                 $Object.defineProperty(GroupAttributeBlob.prototype, "content", {
                     get: $util.oneOfGetter($oneOfFields = ["title", "avatar", "disappearingMessagesDuration", "descriptionText"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 GroupAttributeBlob.create = function(properties) {
@@ -3804,7 +3810,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(Self.prototype, "_avatarColor", {
                 get: $util.oneOfGetter($oneOfFields = ["avatarColor"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             Self.create = function(properties) {
@@ -3970,7 +3976,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(CallLink.prototype, "_adminKey", {
                 get: $util.oneOfGetter($oneOfFields = ["adminKey"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             CallLink.create = function(properties) {
@@ -4115,7 +4121,7 @@ export const signal = $root.signal = (() => {
 
             $Object.defineProperty(DistributionListItem.prototype, "item", {
                 get: $util.oneOfGetter($oneOfFields = ["deletionTimestamp", "distributionList"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             DistributionListItem.create = function(properties) {
@@ -4377,43 +4383,43 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(Chat.prototype, "_pinnedOrder", {
                 get: $util.oneOfGetter($oneOfFields = ["pinnedOrder"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(Chat.prototype, "_expirationTimerMs", {
                 get: $util.oneOfGetter($oneOfFields = ["expirationTimerMs"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(Chat.prototype, "_muteUntilMs", {
                 get: $util.oneOfGetter($oneOfFields = ["muteUntilMs"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(Chat.prototype, "_notifyForCallsIfMuted", {
                 get: $util.oneOfGetter($oneOfFields = ["notifyForCallsIfMuted"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(Chat.prototype, "_notifyForMentionsIfMuted", {
                 get: $util.oneOfGetter($oneOfFields = ["notifyForMentionsIfMuted"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(Chat.prototype, "_notifyForRepliesIfMuted", {
                 get: $util.oneOfGetter($oneOfFields = ["notifyForRepliesIfMuted"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(Chat.prototype, "_showUnreadReminders", {
                 get: $util.oneOfGetter($oneOfFields = ["showUnreadReminders"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             Chat.create = function(properties) {
@@ -4637,12 +4643,12 @@ export const signal = $root.signal = (() => {
 
             $Object.defineProperty(ChatStyle.prototype, "wallpaper", {
                 get: $util.oneOfGetter($oneOfFields = ["wallpaperPreset", "wallpaperPhoto"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             $Object.defineProperty(ChatStyle.prototype, "bubbleColor", {
                 get: $util.oneOfGetter($oneOfFields = ["autoBubbleColor", "bubbleColorPreset", "customColorId"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             ChatStyle.create = function(properties) {
@@ -4901,7 +4907,7 @@ export const signal = $root.signal = (() => {
 
                 $Object.defineProperty(CustomChatColor.prototype, "color", {
                     get: $util.oneOfGetter($oneOfFields = ["solid", "gradient"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 CustomChatColor.create = function(properties) {
@@ -5365,23 +5371,23 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(ChatItem.prototype, "_expireStartDate", {
                 get: $util.oneOfGetter($oneOfFields = ["expireStartDate"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(ChatItem.prototype, "_expiresInMs", {
                 get: $util.oneOfGetter($oneOfFields = ["expiresInMs"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             $Object.defineProperty(ChatItem.prototype, "directionalDetails", {
                 get: $util.oneOfGetter($oneOfFields = ["incoming", "outgoing", "directionless"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             $Object.defineProperty(ChatItem.prototype, "item", {
                 get: $util.oneOfGetter($oneOfFields = ["standardMessage", "contactMessage", "stickerMessage", "remoteDeletedMessage", "updateMessage", "paymentNotification", "giftBadge", "viewOnceMessage", "directStoryReplyMessage", "poll", "adminDeletedMessage"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             ChatItem.create = function(properties) {
@@ -5671,7 +5677,7 @@ export const signal = $root.signal = (() => {
                 // Virtual OneOf for proto3 optional field
                 $Object.defineProperty(IncomingMessageDetails.prototype, "_dateServerSent", {
                     get: $util.oneOfGetter($oneOfFields = ["dateServerSent"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 IncomingMessageDetails.create = function(properties) {
@@ -5966,7 +5972,7 @@ export const signal = $root.signal = (() => {
 
                 $Object.defineProperty(PinDetails.prototype, "pinExpiry", {
                     get: $util.oneOfGetter($oneOfFields = ["pinExpiresAtTimestamp", "pinNeverExpires"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 PinDetails.create = function(properties) {
@@ -6088,7 +6094,7 @@ export const signal = $root.signal = (() => {
 
             $Object.defineProperty(SendStatus.prototype, "deliveryStatus", {
                 get: $util.oneOfGetter($oneOfFields = ["pending", "sent", "delivered", "read", "viewed", "skipped", "failed"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             SendStatus.create = function(properties) {
@@ -6941,19 +6947,19 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(StandardMessage.prototype, "_quote", {
                 get: $util.oneOfGetter($oneOfFields = ["quote"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(StandardMessage.prototype, "_text", {
                 get: $util.oneOfGetter($oneOfFields = ["text"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(StandardMessage.prototype, "_longText", {
                 get: $util.oneOfGetter($oneOfFields = ["longText"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             StandardMessage.create = function(properties) {
@@ -7194,7 +7200,7 @@ export const signal = $root.signal = (() => {
 
             $Object.defineProperty(DirectStoryReplyMessage.prototype, "reply", {
                 get: $util.oneOfGetter($oneOfFields = ["textReply", "emoji"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             DirectStoryReplyMessage.create = function(properties) {
@@ -7401,19 +7407,19 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(PaymentNotification.prototype, "_amountMob", {
                 get: $util.oneOfGetter($oneOfFields = ["amountMob"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(PaymentNotification.prototype, "_feeMob", {
                 get: $util.oneOfGetter($oneOfFields = ["feeMob"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(PaymentNotification.prototype, "_note", {
                 get: $util.oneOfGetter($oneOfFields = ["note"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             PaymentNotification.create = function(properties) {
@@ -7528,7 +7534,7 @@ export const signal = $root.signal = (() => {
 
                 $Object.defineProperty(TransactionDetails.prototype, "payment", {
                     get: $util.oneOfGetter($oneOfFields = ["transaction", "failedTransaction"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 TransactionDetails.create = function(properties) {
@@ -7826,31 +7832,31 @@ export const signal = $root.signal = (() => {
                     // Virtual OneOf for proto3 optional field
                     $Object.defineProperty(Transaction.prototype, "_timestamp", {
                         get: $util.oneOfGetter($oneOfFields = ["timestamp"]),
-                        set: $util.oneOfSetter($oneOfFields)
+                        set: $oneOfSetter($oneOfFields)
                     });
 
                     // Virtual OneOf for proto3 optional field
                     $Object.defineProperty(Transaction.prototype, "_blockIndex", {
                         get: $util.oneOfGetter($oneOfFields = ["blockIndex"]),
-                        set: $util.oneOfSetter($oneOfFields)
+                        set: $oneOfSetter($oneOfFields)
                     });
 
                     // Virtual OneOf for proto3 optional field
                     $Object.defineProperty(Transaction.prototype, "_blockTimestamp", {
                         get: $util.oneOfGetter($oneOfFields = ["blockTimestamp"]),
-                        set: $util.oneOfSetter($oneOfFields)
+                        set: $oneOfSetter($oneOfFields)
                     });
 
                     // Virtual OneOf for proto3 optional field
                     $Object.defineProperty(Transaction.prototype, "_transaction", {
                         get: $util.oneOfGetter($oneOfFields = ["transaction"]),
-                        set: $util.oneOfSetter($oneOfFields)
+                        set: $oneOfSetter($oneOfFields)
                     });
 
                     // Virtual OneOf for proto3 optional field
                     $Object.defineProperty(Transaction.prototype, "_receipt", {
                         get: $util.oneOfGetter($oneOfFields = ["receipt"]),
-                        set: $util.oneOfSetter($oneOfFields)
+                        set: $oneOfSetter($oneOfFields)
                     });
 
                     Transaction.create = function(properties) {
@@ -8225,13 +8231,13 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(ContactAttachment.prototype, "_name", {
                 get: $util.oneOfGetter($oneOfFields = ["name"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(ContactAttachment.prototype, "_avatar", {
                 get: $util.oneOfGetter($oneOfFields = ["avatar"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             ContactAttachment.create = function(properties) {
@@ -9153,7 +9159,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(Sticker.prototype, "_emoji", {
                 get: $util.oneOfGetter($oneOfFields = ["emoji"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             Sticker.create = function(properties) {
@@ -9290,25 +9296,25 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(LinkPreview.prototype, "_title", {
                 get: $util.oneOfGetter($oneOfFields = ["title"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(LinkPreview.prototype, "_image", {
                 get: $util.oneOfGetter($oneOfFields = ["image"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(LinkPreview.prototype, "_description", {
                 get: $util.oneOfGetter($oneOfFields = ["description"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(LinkPreview.prototype, "_date", {
                 get: $util.oneOfGetter($oneOfFields = ["date"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             LinkPreview.create = function(properties) {
@@ -9443,13 +9449,13 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(Quote.prototype, "_targetSentTimestamp", {
                 get: $util.oneOfGetter($oneOfFields = ["targetSentTimestamp"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(Quote.prototype, "_text", {
                 get: $util.oneOfGetter($oneOfFields = ["text"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             Quote.create = function(properties) {
@@ -9592,19 +9598,19 @@ export const signal = $root.signal = (() => {
                 // Virtual OneOf for proto3 optional field
                 $Object.defineProperty(QuotedAttachment.prototype, "_contentType", {
                     get: $util.oneOfGetter($oneOfFields = ["contentType"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 // Virtual OneOf for proto3 optional field
                 $Object.defineProperty(QuotedAttachment.prototype, "_fileName", {
                     get: $util.oneOfGetter($oneOfFields = ["fileName"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 // Virtual OneOf for proto3 optional field
                 $Object.defineProperty(QuotedAttachment.prototype, "_thumbnail", {
                     get: $util.oneOfGetter($oneOfFields = ["thumbnail"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 QuotedAttachment.create = function(properties) {
@@ -9719,7 +9725,7 @@ export const signal = $root.signal = (() => {
 
             $Object.defineProperty(BodyRange.prototype, "associatedValue", {
                 get: $util.oneOfGetter($oneOfFields = ["mentionAci", "style"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             BodyRange.create = function(properties) {
@@ -10403,7 +10409,7 @@ export const signal = $root.signal = (() => {
 
             $Object.defineProperty(ChatUpdateMessage.prototype, "update", {
                 get: $util.oneOfGetter($oneOfFields = ["simpleUpdate", "groupChange", "expirationTimerChange", "profileChange", "threadMerge", "sessionSwitchover", "individualCall", "groupCall", "learnedProfileChange", "pollTerminate", "pinMessage"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             ChatUpdateMessage.create = function(properties) {
@@ -10590,7 +10596,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(IndividualCall.prototype, "_callId", {
                 get: $util.oneOfGetter($oneOfFields = ["callId"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             IndividualCall.create = function(properties) {
@@ -10769,25 +10775,25 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupCall.prototype, "_callId", {
                 get: $util.oneOfGetter($oneOfFields = ["callId"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupCall.prototype, "_ringerRecipientId", {
                 get: $util.oneOfGetter($oneOfFields = ["ringerRecipientId"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupCall.prototype, "_startedCallRecipientId", {
                 get: $util.oneOfGetter($oneOfFields = ["startedCallRecipientId"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupCall.prototype, "_endedCallTimestamp", {
                 get: $util.oneOfGetter($oneOfFields = ["endedCallTimestamp"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupCall.create = function(properties) {
@@ -11246,7 +11252,7 @@ export const signal = $root.signal = (() => {
 
             $Object.defineProperty(LearnedProfileChatUpdate.prototype, "previousName", {
                 get: $util.oneOfGetter($oneOfFields = ["e164", "username", "sharedName"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             LearnedProfileChatUpdate.create = function(properties) {
@@ -11842,7 +11848,7 @@ export const signal = $root.signal = (() => {
 
                 $Object.defineProperty(Update.prototype, "update", {
                     get: $util.oneOfGetter($oneOfFields = ["genericGroupUpdate", "groupCreationUpdate", "groupNameUpdate", "groupAvatarUpdate", "groupDescriptionUpdate", "groupMembershipAccessLevelChangeUpdate", "groupAttributesAccessLevelChangeUpdate", "groupAnnouncementOnlyChangeUpdate", "groupAdminStatusUpdate", "groupMemberLeftUpdate", "groupMemberRemovedUpdate", "selfInvitedToGroupUpdate", "selfInvitedOtherUserToGroupUpdate", "groupUnknownInviteeUpdate", "groupInvitationAcceptedUpdate", "groupInvitationDeclinedUpdate", "groupMemberJoinedUpdate", "groupMemberAddedUpdate", "groupSelfInvitationRevokedUpdate", "groupInvitationRevokedUpdate", "groupJoinRequestUpdate", "groupJoinRequestApprovalUpdate", "groupJoinRequestCanceledUpdate", "groupInviteLinkResetUpdate", "groupInviteLinkEnabledUpdate", "groupInviteLinkAdminApprovalUpdate", "groupInviteLinkDisabledUpdate", "groupMemberJoinedByLinkUpdate", "groupV2MigrationUpdate", "groupV2MigrationSelfInvitedUpdate", "groupV2MigrationInvitedMembersUpdate", "groupV2MigrationDroppedMembersUpdate", "groupSequenceOfRequestsAndCancelsUpdate", "groupExpirationTimerUpdate", "groupMemberLabelAccessLevelChangeUpdate", "groupTerminateChangeUpdate"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 Update.create = function(properties) {
@@ -12252,7 +12258,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GenericGroupUpdate.prototype, "_updaterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["updaterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GenericGroupUpdate.create = function(properties) {
@@ -12344,7 +12350,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupCreationUpdate.prototype, "_updaterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["updaterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupCreationUpdate.create = function(properties) {
@@ -12437,13 +12443,13 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupNameUpdate.prototype, "_updaterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["updaterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupNameUpdate.prototype, "_newGroupName", {
                 get: $util.oneOfGetter($oneOfFields = ["newGroupName"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupNameUpdate.create = function(properties) {
@@ -12545,7 +12551,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupAvatarUpdate.prototype, "_updaterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["updaterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupAvatarUpdate.create = function(properties) {
@@ -12649,13 +12655,13 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupDescriptionUpdate.prototype, "_updaterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["updaterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupDescriptionUpdate.prototype, "_newDescription", {
                 get: $util.oneOfGetter($oneOfFields = ["newDescription"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupDescriptionUpdate.create = function(properties) {
@@ -12767,7 +12773,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupMembershipAccessLevelChangeUpdate.prototype, "_updaterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["updaterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupMembershipAccessLevelChangeUpdate.create = function(properties) {
@@ -12871,7 +12877,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupMemberLabelAccessLevelChangeUpdate.prototype, "_updaterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["updaterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupMemberLabelAccessLevelChangeUpdate.create = function(properties) {
@@ -12975,7 +12981,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupAttributesAccessLevelChangeUpdate.prototype, "_updaterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["updaterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupAttributesAccessLevelChangeUpdate.create = function(properties) {
@@ -13079,7 +13085,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupAnnouncementOnlyChangeUpdate.prototype, "_updaterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["updaterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupAnnouncementOnlyChangeUpdate.create = function(properties) {
@@ -13184,7 +13190,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupAdminStatusUpdate.prototype, "_updaterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["updaterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupAdminStatusUpdate.create = function(properties) {
@@ -13385,7 +13391,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupMemberRemovedUpdate.prototype, "_removerAci", {
                 get: $util.oneOfGetter($oneOfFields = ["removerAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupMemberRemovedUpdate.create = function(properties) {
@@ -13488,7 +13494,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(SelfInvitedToGroupUpdate.prototype, "_inviterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["inviterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             SelfInvitedToGroupUpdate.create = function(properties) {
@@ -13667,7 +13673,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupUnknownInviteeUpdate.prototype, "_inviterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["inviterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupUnknownInviteeUpdate.create = function(properties) {
@@ -13771,7 +13777,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupInvitationAcceptedUpdate.prototype, "_inviterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["inviterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupInvitationAcceptedUpdate.create = function(properties) {
@@ -13875,13 +13881,13 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupInvitationDeclinedUpdate.prototype, "_inviterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["inviterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupInvitationDeclinedUpdate.prototype, "_inviteeAci", {
                 get: $util.oneOfGetter($oneOfFields = ["inviteeAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupInvitationDeclinedUpdate.create = function(properties) {
@@ -14071,13 +14077,13 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupMemberAddedUpdate.prototype, "_updaterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["updaterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupMemberAddedUpdate.prototype, "_inviterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["inviterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupMemberAddedUpdate.create = function(properties) {
@@ -14200,7 +14206,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupSelfInvitationRevokedUpdate.prototype, "_revokerAci", {
                 get: $util.oneOfGetter($oneOfFields = ["revokerAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupSelfInvitationRevokedUpdate.create = function(properties) {
@@ -14294,7 +14300,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupInvitationRevokedUpdate.prototype, "_updaterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["updaterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupInvitationRevokedUpdate.create = function(properties) {
@@ -14396,19 +14402,19 @@ export const signal = $root.signal = (() => {
                 // Virtual OneOf for proto3 optional field
                 $Object.defineProperty(Invitee.prototype, "_inviterAci", {
                     get: $util.oneOfGetter($oneOfFields = ["inviterAci"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 // Virtual OneOf for proto3 optional field
                 $Object.defineProperty(Invitee.prototype, "_inviteeAci", {
                     get: $util.oneOfGetter($oneOfFields = ["inviteeAci"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 // Virtual OneOf for proto3 optional field
                 $Object.defineProperty(Invitee.prototype, "_inviteePni", {
                     get: $util.oneOfGetter($oneOfFields = ["inviteePni"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 Invitee.create = function(properties) {
@@ -14609,7 +14615,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupJoinRequestApprovalUpdate.prototype, "_updaterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["updaterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupJoinRequestApprovalUpdate.create = function(properties) {
@@ -14907,7 +14913,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupInviteLinkResetUpdate.prototype, "_updaterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["updaterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupInviteLinkResetUpdate.create = function(properties) {
@@ -15000,7 +15006,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupInviteLinkEnabledUpdate.prototype, "_updaterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["updaterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupInviteLinkEnabledUpdate.create = function(properties) {
@@ -15104,7 +15110,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupInviteLinkAdminApprovalUpdate.prototype, "_updaterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["updaterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupInviteLinkAdminApprovalUpdate.create = function(properties) {
@@ -15207,7 +15213,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupInviteLinkDisabledUpdate.prototype, "_updaterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["updaterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupInviteLinkDisabledUpdate.create = function(properties) {
@@ -15698,7 +15704,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupExpirationTimerUpdate.prototype, "_updaterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["updaterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupExpirationTimerUpdate.create = function(properties) {
@@ -15801,7 +15807,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(GroupTerminateChangeUpdate.prototype, "_updaterAci", {
                 get: $util.oneOfGetter($oneOfFields = ["updaterAci"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             GroupTerminateChangeUpdate.create = function(properties) {
@@ -15896,7 +15902,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(MessageAttachment.prototype, "_clientUuid", {
                 get: $util.oneOfGetter($oneOfFields = ["clientUuid"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             MessageAttachment.create = function(properties) {
@@ -16035,49 +16041,49 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(FilePointer.prototype, "_contentType", {
                 get: $util.oneOfGetter($oneOfFields = ["contentType"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(FilePointer.prototype, "_incrementalMac", {
                 get: $util.oneOfGetter($oneOfFields = ["incrementalMac"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(FilePointer.prototype, "_incrementalMacChunkSize", {
                 get: $util.oneOfGetter($oneOfFields = ["incrementalMacChunkSize"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(FilePointer.prototype, "_fileName", {
                 get: $util.oneOfGetter($oneOfFields = ["fileName"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(FilePointer.prototype, "_width", {
                 get: $util.oneOfGetter($oneOfFields = ["width"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(FilePointer.prototype, "_height", {
                 get: $util.oneOfGetter($oneOfFields = ["height"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(FilePointer.prototype, "_caption", {
                 get: $util.oneOfGetter($oneOfFields = ["caption"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(FilePointer.prototype, "_blurHash", {
                 get: $util.oneOfGetter($oneOfFields = ["blurHash"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             FilePointer.create = function(properties) {
@@ -16244,37 +16250,37 @@ export const signal = $root.signal = (() => {
 
                 $Object.defineProperty(LocatorInfo.prototype, "integrityCheck", {
                     get: $util.oneOfGetter($oneOfFields = ["plaintextHash", "encryptedDigest"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 // Virtual OneOf for proto3 optional field
                 $Object.defineProperty(LocatorInfo.prototype, "_transitCdnKey", {
                     get: $util.oneOfGetter($oneOfFields = ["transitCdnKey"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 // Virtual OneOf for proto3 optional field
                 $Object.defineProperty(LocatorInfo.prototype, "_transitCdnNumber", {
                     get: $util.oneOfGetter($oneOfFields = ["transitCdnNumber"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 // Virtual OneOf for proto3 optional field
                 $Object.defineProperty(LocatorInfo.prototype, "_transitTierUploadTimestamp", {
                     get: $util.oneOfGetter($oneOfFields = ["transitTierUploadTimestamp"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 // Virtual OneOf for proto3 optional field
                 $Object.defineProperty(LocatorInfo.prototype, "_mediaTierCdnNumber", {
                     get: $util.oneOfGetter($oneOfFields = ["mediaTierCdnNumber"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 // Virtual OneOf for proto3 optional field
                 $Object.defineProperty(LocatorInfo.prototype, "_localKey", {
                     get: $util.oneOfGetter($oneOfFields = ["localKey"]),
-                    set: $util.oneOfSetter($oneOfFields)
+                    set: $oneOfSetter($oneOfFields)
                 });
 
                 LocatorInfo.create = function(properties) {
@@ -16685,7 +16691,7 @@ export const signal = $root.signal = (() => {
             // Virtual OneOf for proto3 optional field
             $Object.defineProperty(NotificationProfile.prototype, "_emoji", {
                 get: $util.oneOfGetter($oneOfFields = ["emoji"]),
-                set: $util.oneOfSetter($oneOfFields)
+                set: $oneOfSetter($oneOfFields)
             });
 
             NotificationProfile.create = function(properties) {

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { decodeFrame, decodeFrameWithStats, encodeFrame } from '../../src/frames/codec.js';
+import { isBackupError } from '../../src/errors.js';
+
+// Hand-written protobuf (encoding guide): tag = field << 3 | wire type.
+describe('decodeFrameWithStats', () => {
+  it('reports no unknown fields and no wide enums for a plain frame', () => {
+    // Frame { recipient (2) { id (1): 5, self (5) { avatarColor (1): 1 } } }
+    const s = decodeFrameWithStats(Uint8Array.of(0x12, 0x06, 0x08, 0x05, 0x2a, 0x02, 0x08, 0x01));
+    expect(s.frame.recipient?.id).toBe(5n);
+    expect(s.unknownFields).toBe(0);
+    expect(s.wideEnums).toBe(false);
+  });
+
+  it('counts unknown fields and notices enum values above 1', () => {
+    // Frame { recipient (2) { id (1): 5, field 99 varint 1, self (5) { avatarColor (1): 7 } } }
+    const bytes = Uint8Array.of(0x12, 0x09, 0x08, 0x05, 0x98, 0x06, 0x01, 0x2a, 0x02, 0x08, 0x07);
+    const s = decodeFrameWithStats(bytes);
+    expect(s.unknownFields).toBe(1);
+    expect(s.wideEnums).toBe(true);
+    expect(s.frame.recipient?.self?.avatarColor).toBe(7);
+  });
+
+  it('counts a known field number with the wrong wire type as unknown', () => {
+    // Frame { recipient (2) { id (1) as len-delimited "" } }
+    expect(decodeFrameWithStats(Uint8Array.of(0x12, 0x02, 0x0a, 0x00)).unknownFields).toBe(1);
+  });
+
+  it('marks a string that is not UTF-8 in the error details', () => {
+    // Frame { account (1) { givenName (4): 0xFF } }
+    try {
+      decodeFrameWithStats(Uint8Array.of(0x0a, 0x03, 0x22, 0x01, 0xff));
+      expect.unreachable();
+    } catch (e) {
+      expect(isBackupError(e, 'INVALID_FRAME')).toBe(true);
+      expect((e as { details: { reason?: string } }).details.reason).toBe('invalid-utf8');
+    }
+  });
+});
+
+describe('oneof members', () => {
+  it('the last member on the wire wins, and only it is kept (protobuf encoding guide, oneof)', () => {
+    // Frame { account (1) {}, recipient (2) { id (1): 3 } } then ChatItem with two item members.
+    const f = decodeFrame(Uint8Array.of(0x0a, 0x00, 0x12, 0x02, 0x08, 0x03));
+    expect(f.recipient?.id).toBe(3n);
+    expect(Object.hasOwn(f, 'account')).toBe(false);
+    expect(f.item).toBe('recipient');
+    // ChatItem { standardMessage (11) {}, giftBadge (17) {} } inside Frame.chatItem (4)
+    const g = decodeFrame(Uint8Array.of(0x22, 0x05, 0x5a, 0x00, 0x8a, 0x01, 0x00));
+    expect(Object.hasOwn(g.chatItem!, 'standardMessage')).toBe(false);
+    expect(g.chatItem?.giftBadge).toBeDefined();
+    // Round trip keeps the single member.
+    expect(decodeFrame(encodeFrame(g)).chatItem?.item).toBe('giftBadge');
+  });
+});
