@@ -207,6 +207,12 @@ describe('planMedia boundaries and defaults', () => {
     expect(plan.skipped.map((s) => [s.mediaName, s.reason])).toEqual([['b', 'too-large']]);
   });
 
+  it('the largest plaintext under the default cap is 102,224,512 bytes (padding can add 5%)', () => {
+    const paid = { tier: 'paid' as const, now: NOW };
+    expect(planMedia([ref({ size: 102_224_512 })], [], paid).upload).toHaveLength(1);
+    expect(planMedia([ref({ size: 102_224_513 })], [], paid).skipped[0]?.reason).toBe('too-large');
+  });
+
   it('quota boundary: a medium that exactly fills the quota is uploaded', () => {
     const bytes = mediaTierCiphertextSize(100);
     expect(planMedia([ref({})], [], { tier: 'paid', now: NOW, quotaBytes: bytes }).upload).toHaveLength(1);
