@@ -5,6 +5,7 @@ import { bytesOf, has, u64, utf8Length, type ValidationState } from './context.j
 import { enumValue } from './enums.js';
 import { checkAttachment, checkFilePointer } from './filePointer.js';
 import { checkPollString } from './chatItem.js';
+import { checkReceiptPresentation } from './receipt.js';
 
 /** Message bodies: at most 128 KiB of UTF-8 (chat/text.rs `MAX_BODY_LENGTH`). */
 const MAX_BODY_BYTES = 128 * 1024;
@@ -62,16 +63,27 @@ export function checkMessage(s: ValidationState, item: ChatItem, kind: string): 
       return kind;
     case 'giftBadge': {
       const g = item.giftBadge!;
-      const presentation = bytesOf(g.receiptCredentialPresentation).length;
+      const presentation = bytesOf(g.receiptCredentialPresentation);
       if (enumValue(g.state, 'GiftBadge.State') === 3) {
-        if (presentation > 0)
+        if (presentation.length > 0)
           s.error(
             'GIFT_BADGE_FAILED_WITH_PRESENTATION',
             'a failed gift badge still carries a receipt credential presentation',
           );
-      } else if (presentation === 0) {
-        // libsignal deserializes the zkgroup presentation; we only catch the empty case (see README).
+      } else if (presentation.length === 0) {
         s.error('INVALID_GIFT_BADGE_PRESENTATION', 'gift badge has no receipt credential presentation');
+      } else {
+        const check = checkReceiptPresentation(presentation);
+        if (check.problem !== undefined)
+          s.error(
+            'INVALID_GIFT_BADGE_PRESENTATION',
+            `gift badge receipt credential presentation is malformed: ${check.problem}`,
+          );
+        else if (check.trailing > 0)
+          s.warn(
+            'GIFT_BADGE_PRESENTATION_TRAILING_BYTES',
+            `gift badge receipt credential presentation has ${check.trailing} bytes after its last field`,
+          );
       }
       return kind;
     }

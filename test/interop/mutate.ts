@@ -150,6 +150,48 @@ function mutateUtf8(b: Backup, r: () => number, edits: Edits): string | undefine
   return utf8Mutation(slot, `frame ${frameIdx + 1} ${slot.name}`, r, edits);
 }
 
+/** Byte offsets in a zkgroup ReceiptCredentialPresentation (see src/validate/receipt.ts). */
+const POINTS_END = 161;
+const PROOF_LENGTH_AT = 161;
+
+/**
+ * Corrupts the receipt credential presentation of a gift badge (if the backup has one): its
+ * reserved byte, a proof point (a flipped bit, zeros = the identity, all ones = non-canonical),
+ * the proof length (longer or shorter), its total length, or the fixed tail (structurally harmless).
+ */
+export function mutatePresentation(b: Backup, r: () => number): string | undefined {
+  const badges = b.frames
+    .map((f) => f.chatItem?.giftBadge)
+    .filter((g) => g?.receiptCredentialPresentation && g.receiptCredentialPresentation.length > 0);
+  if (!badges.length) return undefined;
+  const g = pick(r, badges)!;
+  const p = Uint8Array.from(g.receiptCredentialPresentation!);
+  const op = pick(r, [
+    'reserved',
+    'flip-point',
+    'zero-point',
+    'ones-point',
+    'proof-length',
+    'shorter-proof',
+    'truncate',
+    'extend',
+    'flip-tail',
+  ]);
+  const point = 1 + 32 * Math.floor(r() * 5);
+  let out: Uint8Array = p;
+  if (op === 'reserved') p[0] = 1 + Math.floor(r() * 255);
+  else if (op === 'flip-point') p[1 + Math.floor(r() * (POINTS_END - 1))]! ^= 1 << Math.floor(r() * 8);
+  else if (op === 'zero-point') p.fill(0, point, point + 32);
+  else if (op === 'ones-point') p.fill(0xff, point, point + 32);
+  else if (op === 'proof-length') p[PROOF_LENGTH_AT + Math.floor(r() * 8)]! ^= 1 << Math.floor(r() * 8);
+  else if (op === 'shorter-proof') p[PROOF_LENGTH_AT]! = Math.max(0, p[PROOF_LENGTH_AT]! - 1 - Math.floor(r() * 40));
+  else if (op === 'truncate') out = p.slice(0, p.length - 1 - Math.floor(r() * 40));
+  else if (op === 'extend') out = Uint8Array.of(...p, 0);
+  else p[p.length - 1 - Math.floor(r() * 32)]! ^= 1 << Math.floor(r() * 8);
+  g.receiptCredentialPresentation = out;
+  return `gift badge presentation ${op}`;
+}
+
 /** Mutates one field somewhere in the backup. Returns a label, or undefined if nothing applied. */
 function mutateField(b: Backup, r: () => number, edits: Edits): string | undefined {
   const frameIdx = Math.floor(r() * (b.frames.length + 1)) - 1;
@@ -288,6 +330,8 @@ export function mutate(base: Backup, seed: number): Mutant {
     label = mutateTimer(b, r);
   } else if (op < 0.46) {
     label = mutateUtf8(b, r, edits);
+  } else if (op < 0.5) {
+    label = mutatePresentation(b, r);
   }
   label ??= mutateField(b, r, edits) ?? mutateField(b, r, edits) ?? 'no change';
   return { backup: b, label, ...(edits.length ? { rawEdits: edits } : {}) };

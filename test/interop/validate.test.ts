@@ -8,7 +8,7 @@ import { decodeBackup, encodeBackup } from '../../src/frames/stream.js';
 import { comparableString } from '../../src/validate/comparable.js';
 import type { Purpose } from '../../src/validate/context.js';
 import { BackupValidator } from '../../src/validate/validator.js';
-import { type Backup, encodeMutant, mutate, rng } from './mutate.js';
+import { type Backup, encodeMutant, mutate, mutatePresentation, rng } from './mutate.js';
 import { INTEROP_DIR, libsignal } from './oracle.js';
 
 const require = createRequire(import.meta.url);
@@ -172,6 +172,48 @@ describe('differential test against libsignal-client OnlineBackupValidator', () 
     expect(utf8Named).toBe(utf8);
     expect(total).toBeGreaterThanOrEqual(1000);
     expect(rate).toBeGreaterThanOrEqual(0.99);
+  });
+});
+
+describe('gift badge receipt credential presentations', () => {
+  it('our verdict agrees with libsignal-client on 300 corrupted presentations', () => {
+    const files = corpusFiles.filter((f) =>
+      loadCorpus(f).frames.some((fr) => (fr.chatItem?.giftBadge?.receiptCredentialPresentation?.length ?? 0) > 0),
+    );
+    expect(files.length).toBeGreaterThan(5);
+    const r = rng(SEED + 2);
+    const byOp = new Map<string, { n: number; invalid: number; agree: number }>();
+    const disagreements: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const file = files[Math.floor(r() * files.length)]!;
+      const b = loadCorpus(file);
+      const label = mutatePresentation(b, rng(Math.floor(r() * 2 ** 31)))!;
+      const info = encodeBackupInfo(b.backupInfo);
+      const frames = b.frames.map(encodeFrame);
+      const oracle = theirs(info, frames, 'remote');
+      const mine = ours(info, frames, 'remote');
+      const stat = byOp.get(label) ?? { n: 0, invalid: 0, agree: 0 };
+      stat.n++;
+      if (!oracle.ok) stat.invalid++;
+      if (oracle.ok === mine.ok) stat.agree++;
+      else
+        disagreements.push(`${file} ${label}: libsignal ${oracle.error ?? 'valid'}, ours ${mine.errors[0]?.message}`);
+      byOp.set(label, stat);
+    }
+    console.log(
+      [...byOp]
+        .sort()
+        .map(([k, v]) => `${k}: ${v.agree}/${v.n} agree, ${v.invalid} invalid per libsignal`)
+        .join('\n'),
+    );
+    expect(disagreements).toEqual([]);
+    // Both outcomes occur: the check is not vacuous.
+    const totals = [...byOp.values()].reduce((a, v) => ({ n: a.n + v.n, invalid: a.invalid + v.invalid }), {
+      n: 0,
+      invalid: 0,
+    });
+    expect(totals.invalid).toBeGreaterThan(50);
+    expect(totals.n - totals.invalid).toBeGreaterThan(20);
   });
 });
 
