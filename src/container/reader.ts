@@ -39,6 +39,8 @@ export const DEFAULT_MAX_DECOMPRESSED_SIZE = 4 * 2 ** 30;
 export const DEFAULT_MAX_FRAME_SIZE = 16 * 2 ** 20;
 /** Chunks of the file are gathered to at least this size before decryption. */
 const READ_CHUNK = 256 * 1024;
+/** Ciphertext decrypted and inflated at a time; the frames it gives are released before the next. */
+const FEED_PIECE = 64 * 1024;
 
 /** Options of {@link openBackup}. */
 export interface OpenBackupOptions {
@@ -190,6 +192,18 @@ async function* decryptBody(
     },
     options.maxDecompressedSize ?? DEFAULT_MAX_DECOMPRESSED_SIZE,
   );
+  /**
+   * Decompression of the previous chunk, still running. An asynchronous backend (node:zlib's
+   * thread pool) inflates chunk k while the frames of chunk k-1 go to the consumer; chunks are
+   * pushed in order, each after the previous push has finished.
+   */
+  let inflating: Promise<void> | undefined;
+  const settle = async (): Promise<void> => {
+    if (inflating === undefined) return;
+    const p = inflating;
+    inflating = undefined;
+    await p;
+  };
   /** Feeds `IV || ciphertext` bytes (never the tag). */
   const feed = async (bytes: Uint8Array): Promise<void> => {
     if (bytes.length === 0) return;
@@ -204,7 +218,11 @@ async function* decryptBody(
     if (data.length === 0) return;
     cbc ??= backend.aesCbcDecrypt(options.key.aesKey, iv);
     const plain = await cbc.update(data);
-    if (plain.length > 0) await gz.push(plain);
+    if (plain.length === 0) return;
+    await settle();
+    inflating = gz.push(plain);
+    // Observed here so that an early return of the consumer leaves no unhandled rejection.
+    inflating.catch(() => {});
   };
   let tail = new Uint8Array(0);
   let seen = 0;
@@ -214,8 +232,17 @@ async function* decryptBody(
     seen += chunk.length;
     if (chunk.length >= MAC_LENGTH) {
       await feed(tail);
-      await feed(chunk.subarray(0, chunk.length - MAC_LENGTH));
+      const body = chunk.subarray(0, chunk.length - MAC_LENGTH);
       tail = chunk.slice(chunk.length - MAC_LENGTH);
+      // Small pieces: few frames wait at a time (less for the garbage collector to move).
+      for (let o = 0; o < body.length; o += FEED_PIECE) {
+        await feed(body.subarray(o, o + FEED_PIECE));
+        if (frames.length > 0) {
+          const ready = frames;
+          frames = [];
+          for (const f of ready) yield f;
+        }
+      }
     } else {
       const all = new Uint8Array(tail.length + chunk.length);
       all.set(tail);
@@ -224,11 +251,16 @@ async function* decryptBody(
       await feed(all.subarray(0, cut));
       tail = all.slice(cut);
     }
+    // Frames of the chunks whose inflation has finished (the newest one may still be running).
     const ready = frames;
     frames = [];
     for (const f of ready) yield f;
     if (limit !== undefined && seen >= limit) break;
   }
+  await settle();
+  const ready = frames;
+  frames = [];
+  for (const f of ready) yield f;
   if (limit !== undefined && seen < limit) {
     throw new BackupError('TRUNCATED', 'the file ended before its stated length', { offset: seen });
   }
@@ -241,6 +273,7 @@ async function* decryptBody(
   cbc ??= backend.aesCbcDecrypt(options.key.aesKey, iv);
   const last = await cbc.final();
   if (last.length > 0) await gz.push(last);
+  await settle();
   for (const f of frames) yield f;
   frames = [];
   const trailing: TrailingBytes = gz.end();

@@ -143,8 +143,8 @@ function joinTwo(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 /**
- * Raw inflate on a zlib stream. Each push writes the data and waits for a sync flush, so the
- * output of that data is complete when the promise resolves. zlib stops at the end of the DEFLATE
+ * Raw inflate on a zlib stream. Each push writes the data and waits until zlib has consumed it,
+ * so the output of that data is complete when the promise resolves. zlib stops at the end of the DEFLATE
  * stream; `bytesWritten` (input consumed) tells where that was.
  */
 function zlibInflate(): InflateStream {
@@ -168,8 +168,9 @@ function zlibInflate(): InflateStream {
           resolve();
         };
         z.once('error', done);
-        z.write(data);
-        z.flush(zlibConstants.Z_SYNC_FLUSH, done);
+        // zlib's inflate holds no output back: once the input is consumed, its output has been
+        // emitted, so no flush (and no extra thread-pool round trip) is needed.
+        z.write(data, () => done());
       });
       if (failure !== undefined) {
         throw new BackupError('DECOMPRESSION_FAILED', `gzip data is corrupt (${failure.message})`, { cause: failure });
