@@ -292,7 +292,8 @@ async function main(): Promise<void> {
     aci: acc.aci,
     forwardSecrecyToken: toHex(FS_TOKEN),
     remoteBackup: relative(OUT, remotePath),
-    localFolder: join(OUT, LOCAL_DIR),
+    // Both paths are relative to demo-out/, like remoteBackup.
+    localFolder: LOCAL_DIR,
     messages: acc.messageCount,
     messagesAdded: later.messageCount - acc.messageCount,
     attachments: acc.attachments.length,
@@ -326,7 +327,7 @@ async function main(): Promise<void> {
     }`,
     '                 (remote rules: timers <= 24 h, or expiring within 24 h of the backup; view-once kept as tombstones)',
     `  remote backup  ${OUT}/${summary.remoteBackup}: ${mb(remoteSize)} (${summary.remoteMBps} MB/s of frames); ${plan.upload.length} media to upload on a paid tier`,
-    `  local folder   ${summary.localFolder}: first run ${mb(summary.localFirstRunBytes)}, incremental run ${mb(summary.localIncrementalBytes)} (${summary.localIncrementalMediaWritten} new media, ${summary.localIncrementalMediaReused} reused)`,
+    `  local folder   ${join(OUT, summary.localFolder)}: first run ${mb(summary.localFirstRunBytes)}, incremental run ${mb(summary.localIncrementalBytes)} (${summary.localIncrementalMediaWritten} new media, ${summary.localIncrementalMediaReused} reused)`,
     `  verified       ${verified ? 'yes' : 'NO'}${libsignalChecked ? ' (also by libsignal-client validate())' : ''}; restore equals input: ${restoredEqual ? 'yes' : 'NO'}`,
     `  time           ${summary.seconds} s`,
     `  keys           ${OUT}/summary.json (recovery key, ACI, forward-secrecy token: the demo's, to open the files)`,
