@@ -1,8 +1,7 @@
 /** What every CLI command shares: argument parsing, exit codes, reading secrets, atomic output. */
 
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isBackupError } from '../errors.js';
 import { fromHex, uuidToBytes } from '../internal/bytes.js';
@@ -108,23 +107,34 @@ export function printJson(ctx: CliContext, value: unknown): void {
 /**
  * Writes a file atomically: chunks go to a temporary sibling that is renamed over `path` only when
  * `produce` finishes; on any error the temporary file is removed and nothing is left behind.
+ * The temporary file is opened (and any failure to open it reported) before `produce` runs.
+ *
+ * @throws the error of `produce`, or the file-system error (its `path` is `path`, not the temporary name).
  */
 export async function writeFileAtomically(
   path: string,
   produce: (write: (chunk: Uint8Array) => Promise<void>) => Promise<void>,
 ): Promise<void> {
   const tmp = `${path}.${randomBytes(6).toString('hex')}.partial`;
-  const out = createWriteStream(tmp, { flags: 'wx' });
-  const write = (chunk: Uint8Array) =>
-    new Promise<void>((resolve, reject) => {
-      out.write(chunk, (err) => (err ? reject(err) : resolve()));
-    });
+  let handle: FileHandle;
+  try {
+    handle = await open(tmp, 'wx');
+  } catch (e) {
+    // Name the file the user asked for, not our temporary one.
+    if (typeof (e as NodeJS.ErrnoException)?.path === 'string') (e as NodeJS.ErrnoException).path = path;
+    throw e;
+  }
+  const write = async (chunk: Uint8Array) => {
+    for (let done = 0; done < chunk.length; ) {
+      done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
+    }
+  };
   try {
     await produce(write);
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    await handle.close();
     await rename(tmp, path);
   } catch (e) {
-    out.destroy();
+    await handle.close().catch(() => {});
     await rm(tmp, { force: true });
     throw e;
   }
