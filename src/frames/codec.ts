@@ -75,6 +75,18 @@ interface WriterInternals {
 const ReaderBase = $protobuf.Reader as unknown as new (bytes: Uint8Array) => ReaderInternals;
 const WriterBase = $protobuf.Writer as unknown as new () => WriterInternals;
 
+/** Values below 2^14 (varints of one or two bytes): their bigints, made once on first use. */
+const SMALL_BIGINTS: (bigint | undefined)[] = [];
+
+function smallBigInt(v: number): bigint {
+  let b = SMALL_BIGINTS[v];
+  if (b === undefined) {
+    b = BigInt(v);
+    SMALL_BIGINTS[v] = b;
+  }
+  return b;
+}
+
 /** Thrown inside decoding when a string field's bytes are not UTF-8 (mapped to a BackupError). */
 class InvalidUtf8Error extends Error {
   /** Offset of the string's length prefix in the decoded bytes. */
@@ -125,8 +137,54 @@ class BigIntReader extends ReaderBase {
 
   uint64(): bigint {
     const buf = this.buf;
+    const pos = this.pos;
+    if (pos + 10 <= buf.length) {
+      // Fast path, one bounds check per value (the varint must end within this message): 28 bits
+      // in int32 arithmetic, then up to 49 bits in a double (exact), which covers ids, sizes and
+      // millisecond timestamps. Anything else takes the general path.
+      const end = this.len;
+      let b = buf[pos]!;
+      let v = b & 0x7f;
+      if (b < 0x80) {
+        if (pos + 1 > end) return this.uint64Slow();
+        this.pos = pos + 1;
+        return smallBigInt(v);
+      }
+      b = buf[pos + 1]!;
+      v |= (b & 0x7f) << 7;
+      if (b < 0x80) {
+        if (pos + 2 > end) return this.uint64Slow();
+        this.pos = pos + 2;
+        return smallBigInt(v);
+      }
+      for (let i = 2; i < 4; i++) {
+        b = buf[pos + i]!;
+        v |= (b & 0x7f) << (7 * i);
+        if (b < 0x80) {
+          if (pos + i + 1 > end) return this.uint64Slow();
+          this.pos = pos + i + 1;
+          return BigInt(v);
+        }
+      }
+      let scale = 0x1000_0000;
+      for (let i = 4; i < 7; i++) {
+        b = buf[pos + i]!;
+        v += (b & 0x7f) * scale;
+        if (b < 0x80) {
+          if (pos + i + 1 > end) return this.uint64Slow();
+          this.pos = pos + i + 1;
+          return BigInt(v);
+        }
+        scale *= 128;
+      }
+    }
+    return this.uint64Slow();
+  }
+
+  /** The general case: near the end of the buffer, or above 49 bits. */
+  private uint64Slow(): bigint {
+    const buf = this.buf;
     let pos = this.pos;
-    // Fast path: up to 7 bytes (49 bits) add up exactly in a double.
     let low = 0;
     let scale = 1;
     for (let i = 0; i < 7; i++) {

@@ -53,3 +53,42 @@ describe('oneof members', () => {
     expect(decodeFrame(encodeFrame(g)).chatItem?.item).toBe('giftBadge');
   });
 });
+
+describe('uint64 decoding', () => {
+  const varint = (v: bigint) => {
+    const out: number[] = [];
+    while (v >= 0x80n) {
+      out.push(Number(v & 0x7fn) | 0x80);
+      v >>= 7n;
+    }
+    out.push(Number(v));
+    return out;
+  };
+  // Frame { chat (3) { id (1): v, recipientId (2): v } }: the second value ends the sub-message.
+  const chatFrame = (v: bigint, tail: number[] = []) => {
+    const body = [0x08, ...varint(v), 0x10, ...varint(v)];
+    return Uint8Array.of(0x1a, body.length, ...body, ...tail);
+  };
+
+  it('reads every varint length (1..10 bytes) exactly, also at the end of a sub-message', () => {
+    for (let bits = 0n; bits <= 64n; bits++) {
+      for (const v of [(1n << bits) - 1n, bits === 64n ? undefined : 1n << bits]) {
+        if (v === undefined || v === 0n) continue;
+        // No bytes after the chat, or 12 (six varint fields 4 = 0, skipped as unknown wire type),
+        // so the last value is read both near the buffer's end and well inside it.
+        for (const tail of [[], Array.from({ length: 6 }, () => [0x20, 0x00]).flat()]) {
+          const f = decodeFrame(chatFrame(v, tail));
+          expect(f.chat?.id).toBe(v);
+          expect(f.chat?.recipientId).toBe(v);
+        }
+      }
+    }
+  });
+
+  it('rejects a varint that runs past the end of its sub-message', () => {
+    // Frame { chat (3) len 2 { id (1): 0x80 } } followed by 0x01, which belongs to the Frame.
+    expect(() =>
+      decodeFrame(Uint8Array.of(0x1a, 0x02, 0x08, 0x80, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00)),
+    ).toThrow();
+  });
+});
