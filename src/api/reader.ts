@@ -5,6 +5,7 @@
  */
 
 import type { CryptoBackend } from '../backends/types.js';
+import { BackupError } from '../errors.js';
 import { openBackup, type OpenedBackup } from '../container/reader.js';
 import type { BackupSource } from '../container/sources.js';
 import { type BackupInfo, decodeBackupInfo, decodeFrame, type Frame } from '../frames/codec.js';
@@ -20,9 +21,15 @@ import type {
   StickerPack,
 } from '../frames/schema.js';
 import type { BackupMetadata } from '../keys/forwardSecrecy.js';
-import { type Aci, deriveBackupId, deriveBackupKey, deriveMessageBackupKey, type SplitKey } from '../keys/hierarchy.js';
+import {
+  type Aci,
+  deriveBackupId,
+  deriveBackupKey,
+  deriveMediaId,
+  deriveMessageBackupKey,
+  type SplitKey,
+} from '../keys/hierarchy.js';
 import { localBackupFileName, mediaIdToBase64Url, mediaName } from '../media/names.js';
-import { deriveMediaId } from '../keys/hierarchy.js';
 
 /** The key to open a backup: the recovery key and ACI (plus the token of a modern file), or a MessageBackupKey. */
 export type BackupReadKey =
@@ -59,6 +66,9 @@ export interface BackupContents {
   chatFolders: ChatFolder[];
   chatItems: ChatItem[];
 }
+
+/** `BackupInfo.mediaRootBackupKey` is 32 bytes (signal-backup-format.md §2: the media root backup key). */
+const MEDIA_ROOT_KEY_LENGTH = 32;
 
 function messageKey(key: BackupReadKey): SplitKey {
   if (typeof key !== 'object' || key === null) throw new TypeError('"key" expected an object');
@@ -132,6 +142,8 @@ export class BackupReader {
   /**
    * The names of an attachment (media name, media id, local file name), or undefined when the
    * pointer has no 64-byte key and 32-byte plaintextHash (an attachment that cannot be backed up).
+   *
+   * @throws {BackupError} `INVALID_BACKUP` when the backup's `mediaRootBackupKey` is not 32 bytes.
    */
   attachmentNames(pointer: FilePointer): AttachmentNames | undefined {
     const li = pointer?.locatorInfo;
@@ -140,8 +152,15 @@ export class BackupReader {
     if (!(key instanceof Uint8Array) || key.length !== 64 || !(hash instanceof Uint8Array) || hash.length !== 32) {
       return undefined;
     }
+    const rootKey = this.backupInfo.mediaRootBackupKey;
+    if (!(rootKey instanceof Uint8Array) || rootKey.length !== MEDIA_ROOT_KEY_LENGTH) {
+      throw new BackupError(
+        'INVALID_BACKUP',
+        `the backup's mediaRootBackupKey is ${rootKey instanceof Uint8Array ? `${rootKey.length} bytes` : 'missing'} (expected ${MEDIA_ROOT_KEY_LENGTH}): media names cannot be derived`,
+      );
+    }
     const name = mediaName(hash, key);
-    const id = deriveMediaId(this.backupInfo.mediaRootBackupKey as Uint8Array, name);
+    const id = deriveMediaId(rootKey, name);
     const localKey = li?.localKey;
     return {
       mediaName: name,
