@@ -47,12 +47,13 @@ export interface DeflateStream {
   /** Compresses `data`; output may lag behind input until `flush` or `finish`. */
   push(data: Uint8Array): MaybePromise<Uint8Array>;
   /**
-   * Ends the current DEFLATE block and returns everything pending. The node backend does a full
-   * flush (Z_FULL_FLUSH: byte-aligned, the dictionary restarts); fflate ends the block without
-   * either (it has no full flush). Readers cannot tell the difference.
+   * Ends the current DEFLATE block. The node backend does a full flush (Z_FULL_FLUSH:
+   * byte-aligned, the dictionary restarts) and may hand the block's output out in a later call
+   * (it compresses blocks in parallel); fflate ends the block without either (it has no full
+   * flush) and returns its output at once. Readers cannot tell the difference.
    */
   flush(): MaybePromise<Uint8Array>;
-  /** Writes the final block; the stream cannot be used afterwards. */
+  /** Writes the final block and returns all output not yet returned; the stream cannot be used afterwards. */
   finish(): MaybePromise<Uint8Array>;
 }
 

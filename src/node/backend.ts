@@ -4,9 +4,22 @@
  */
 
 import { createCipheriv, createDecipheriv, createHash, type Hash } from 'node:crypto';
-import { constants as zlibConstants, crc32 as zlibCrc32, createInflateRaw, deflateRawSync } from 'node:zlib';
+import {
+  constants as zlibConstants,
+  crc32 as zlibCrc32,
+  createInflateRaw,
+  deflateRaw,
+  deflateRawSync,
+} from 'node:zlib';
 import { AES_BLOCK, stripPkcs7 } from '../backends/pure.js';
-import type { CbcStream, CryptoBackend, DeflateStream, Hasher, InflateStream } from '../backends/types.js';
+import type {
+  CbcStream,
+  CryptoBackend,
+  DeflateStream,
+  Hasher,
+  InflateStream,
+  MaybePromise,
+} from '../backends/types.js';
 import { BackupError } from '../errors.js';
 import { assertBytes } from '../internal/bytes.js';
 
@@ -91,56 +104,94 @@ const EMPTY = new Uint8Array(0);
 const DEFLATE_SEGMENT_MAX = 1 << 20;
 
 /**
- * Raw DEFLATE on zlib, one synchronous `deflateRawSync` per segment between flushes, ended with
- * Z_FULL_FLUSH: each segment starts with a fresh dictionary, which is exactly what a full flush
- * means, so the concatenation is the stream a single compressor with full flushes would give.
- * Synchronous calls on large segments avoid the stream machinery's per-chunk cost.
+ * Raw DEFLATE on zlib, one one-shot call per segment between flushes, ended with Z_FULL_FLUSH:
+ * each segment starts with a fresh dictionary, which is exactly what a full flush means, so the
+ * concatenation is the stream a single compressor with full flushes would give. Being
+ * independent, large segments compress in parallel in the thread pool; their output is handed
+ * out in order, possibly one or more calls later (`finish` returns all the rest).
  */
 function zlibDeflate(level: number): DeflateStream {
-  let buffer = new Uint8Array(64 * 1024);
+  let parts: Uint8Array[] = [];
   let used = 0;
-  const compress = (finish: boolean): Uint8Array => {
-    if (used === 0 && !finish) return EMPTY;
-    const out = deflateRawSync(buffer.subarray(0, used), {
-      level,
-      finishFlush: finish ? zlibConstants.Z_FINISH : zlibConstants.Z_FULL_FLUSH,
-    });
+  /** Segments in order; each job's output is handed out only when every earlier one is out. */
+  const queue: DeflateJob[] = [];
+  const start = (finish: boolean): void => {
+    if (used === 0 && !finish) return;
+    const input = parts.length === 1 ? parts[0]! : Buffer.concat(parts, used);
+    const options = { level, finishFlush: finish ? zlibConstants.Z_FINISH : zlibConstants.Z_FULL_FLUSH };
+    parts = [];
     used = 0;
-    return view(out);
+    if (input.length < DEFLATE_ASYNC_MIN) {
+      queue.push({ out: view(deflateRawSync(input, options)) });
+      return;
+    }
+    // Large segments go to the thread pool: several compress at once (segments are independent
+    // after a full flush) while this thread encrypts and MACs the previous ones.
+    const job: DeflateJob = {};
+    job.done = new Promise<void>((resolve) => {
+      deflateRaw(input, options, (error, out) => {
+        if (error) job.error = error;
+        else job.out = view(out);
+        resolve();
+      });
+    });
+    queue.push(job);
+  };
+  /** Output of the finished jobs at the head of the queue. */
+  const ready = (): Uint8Array => {
+    const outs: Uint8Array[] = [];
+    while (queue.length > 0 && (queue[0]!.out !== undefined || queue[0]!.error !== undefined)) {
+      const job = queue.shift()!;
+      if (job.error) throw job.error;
+      outs.push(job.out!);
+    }
+    return outs.length === 0 ? EMPTY : outs.length === 1 ? outs[0]! : view(Buffer.concat(outs));
+  };
+  /** Waits while too many jobs run (or, to finish, for all of them). */
+  const collect = (all: boolean): MaybePromise<Uint8Array> => {
+    const limit = all ? 0 : DEFLATE_JOBS_MAX;
+    const waiting = queue.filter((j) => j.out === undefined && j.error === undefined);
+    if (waiting.length <= limit) return ready();
+    return (async () => {
+      const outs: Uint8Array[] = [];
+      while (queue.filter((j) => j.out === undefined && j.error === undefined).length > limit) {
+        await queue.find((j) => j.out === undefined && j.error === undefined)!.done;
+        outs.push(ready());
+      }
+      outs.push(ready());
+      return view(Buffer.concat(outs));
+    })();
   };
   return {
     push(data) {
-      if (used + data.length > buffer.length) {
-        if (used + data.length > DEFLATE_SEGMENT_MAX) {
-          // Too much held: compress what we have, then keep (or compress) the new data.
-          const out = compress(false);
-          if (data.length > DEFLATE_SEGMENT_MAX) {
-            return joinTwo(out, view(deflateRawSync(data, { level, finishFlush: zlibConstants.Z_FULL_FLUSH })));
-          }
-          buffer.set(data, 0);
-          used = data.length;
-          return out;
-        }
-        const bigger = new Uint8Array(Math.min(DEFLATE_SEGMENT_MAX, Math.max(2 * buffer.length, used + data.length)));
-        bigger.set(buffer.subarray(0, used));
-        buffer = bigger;
-      }
-      buffer.set(data, used);
+      if (data.length === 0) return EMPTY;
+      parts.push(data.slice());
       used += data.length;
-      return EMPTY;
+      if (used >= DEFLATE_SEGMENT_MAX) start(false);
+      return collect(false);
     },
-    flush: () => compress(false),
-    finish: () => compress(true),
+    flush() {
+      start(false);
+      return collect(false);
+    },
+    finish() {
+      start(true);
+      return collect(true);
+    },
   };
 }
 
-function joinTwo(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
+/** One segment being compressed: `out` once done, or `error`. */
+interface DeflateJob {
+  done?: Promise<void>;
+  out?: Uint8Array;
+  error?: Error;
 }
+
+/** Segments shorter than this are compressed at once on this thread (a thread-pool trip costs more). */
+const DEFLATE_ASYNC_MIN = 32 * 1024;
+/** Segments compressing at once in the thread pool (libuv's default pool has 4 threads). */
+const DEFLATE_JOBS_MAX = 3;
 
 /**
  * Raw inflate on a zlib stream. Each push writes the data and waits until zlib has consumed it,

@@ -1,0 +1,90 @@
+/**
+ * Streaming container benchmark (`npm run bench -- container-stream`): memory stays bounded
+ * whatever the size. Frames are generated on the fly (a 4 MiB synthetic chat backup, cycled), the
+ * encrypted file is streamed to disk, then read back from a `fileSource` in two passes, frames
+ * consumed and dropped. Reports MB/s of uncompressed frames and the RSS growth over the baseline
+ * taken before the work starts (target: <= 64 MiB for a 1 GiB backup).
+ * Size with SBACKUP_BENCH_STREAM_MIB (default 256; 1024 for the 1 GiB figure).
+ */
+
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { openBackup } from '../src/container/reader.js';
+import { encryptBackup } from '../src/container/writer.js';
+import { nodeBackend } from '../src/node/backend.js';
+import { fileSource } from '../src/node/file.js';
+import { chatBackup } from './chat-backup.js';
+
+const MIB = Number(process.env.SBACKUP_BENCH_STREAM_MIB ?? 256);
+const target = MIB * 2 ** 20;
+const key = { hmacKey: randomBytes(32), aesKey: randomBytes(32) };
+const base = chatBackup(4 * 2 ** 20);
+const head = base.frames.filter((f) => f[0] !== 0x22);
+const items = base.frames.filter((f) => f[0] === 0x22);
+
+let peak = 0;
+const sample = () => {
+  const rss = process.memoryUsage().rss;
+  if (rss > peak) peak = rss;
+};
+
+/** The frames of a `target`-byte backup: the base's head once, then its chat items over and over. */
+function* frames(): Generator<Uint8Array> {
+  let n = 0;
+  for (const f of head) {
+    n += f.length;
+    yield f;
+  }
+  for (let i = 0; n < target; i++) {
+    const f = items[i % items.length]!;
+    n += f.length;
+    if (i % 4096 === 0) sample();
+    yield f;
+  }
+}
+
+(globalThis as { gc?: () => void }).gc?.();
+const baseline = process.memoryUsage().rss;
+peak = baseline;
+const dir = await mkdtemp(join(tmpdir(), 'sbackup-bench-'));
+const path = join(dir, 'backup.bin');
+try {
+  let frameBytes = 0;
+  for (const f of frames()) frameBytes += f.length;
+  const t0 = performance.now();
+  const out = createWriteStream(path, { highWaterMark: 1 << 20 });
+  for await (const chunk of encryptBackup(base.backupInfo, frames(), { key, backend: nodeBackend })) {
+    sample();
+    if (!out.write(chunk)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  const encS = (performance.now() - t0) / 1000;
+  const encPeak = peak;
+  const fileSize = (await stat(path)).size;
+
+  const t1 = performance.now();
+  const b = await openBackup(await fileSource(path), { key, backend: nodeBackend });
+  let count = 0;
+  for await (const _ of b.frames) {
+    if (++count % 4096 === 0) sample();
+  }
+  const decS = (performance.now() - t1) / 1000;
+  sample();
+  const mib = (x: number) => (x / 2 ** 20).toFixed(0);
+  console.log(
+    `streamed backup: ${mib(frameBytes)} MiB of frames (${count} frames), file ${mib(fileSize)} MiB, node backend`,
+  );
+  console.log(`encrypt to file     ${(frameBytes / 1e6 / encS).toFixed(1).padStart(7)} MB/s`);
+  console.log(`decrypt from file   ${(frameBytes / 1e6 / decS).toFixed(1).padStart(7)} MB/s (two passes)`);
+  console.log(
+    `RSS: baseline ${mib(baseline)} MiB; growth while encrypting ${mib(encPeak - baseline)} MiB, ` +
+      `overall ${mib(peak - baseline)} MiB (target <= 64 MiB for 1 GiB)`,
+  );
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
