@@ -7,7 +7,7 @@
 
 import { ctr } from '@noble/ciphers/aes.js';
 import { BackupError } from '../errors.js';
-import { assertBytes, concatBytes, fromUtf8, utf8 } from '../internal/bytes.js';
+import { assertBytes, concatByteList, concatBytes, fromUtf8, utf8 } from '../internal/bytes.js';
 import { encodeBytesField, encodeVarint, readFields, readVarint32 } from '../internal/wire.js';
 import { randomBytes, type RandomSource } from '../random.js';
 
@@ -100,7 +100,7 @@ export function encodeFilesList(names: readonly string[]): Uint8Array {
     const frame = encodeBytesField(FIELD_MEDIA_NAME, utf8(name));
     parts.push(encodeVarint(frame.length), frame);
   }
-  return concatBytes(...parts);
+  return concatByteList(parts);
 }
 
 /**

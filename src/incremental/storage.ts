@@ -6,7 +6,7 @@
  */
 
 import { BackupError } from '../errors.js';
-import { concatBytes } from '../internal/bytes.js';
+import { concatByteList } from '../internal/bytes.js';
 import type { ByteSource } from '../media/source.js';
 
 /** A file in a storage listing. */
@@ -62,7 +62,7 @@ export function assertStorageName(name: unknown, what = 'name', allowRoot = fals
 export async function readAll(storage: BackupStorage, name: string): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const chunk of storage.get(name)) parts.push(chunk);
-  return parts.length === 1 ? parts[0]! : concatBytes(...parts);
+  return parts.length === 1 ? parts[0]! : concatByteList(parts);
 }
 
 /** Iterates any {@link ByteSource} (WHATWG streams read with a reader). */
@@ -100,7 +100,7 @@ export class MemoryStorage implements BackupStorage {
     const parts: Uint8Array[] = [];
     for await (const chunk of iterateSource(data)) parts.push(chunk.slice());
     if (this.isDirectory(name)) throw new BackupError('STORAGE_ERROR', `a directory is in the way: ${name}`, { name });
-    const bytes = concatBytes(...parts);
+    const bytes = concatByteList(parts);
     this.files.set(name, bytes);
     return bytes.length;
   }

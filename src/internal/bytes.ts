@@ -52,7 +52,16 @@ export function fromUtf8(bytes: Uint8Array): string {
   return decoder.decode(bytes);
 }
 
+/** Concatenates byte arrays given as arguments (for a few parts; use {@link concatByteList} for a list). */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  return concatByteList(parts);
+}
+
+/**
+ * Concatenates a list of byte arrays of any length. Spreading a long list into
+ * `concatBytes(...parts)` overflows the call stack (V8 fails above about 120,000 arguments).
+ */
+export function concatByteList(parts: readonly Uint8Array[]): Uint8Array {
   let length = 0;
   for (const p of parts) length += p.length;
   const out = new Uint8Array(length);

@@ -10,7 +10,7 @@
 import { defaultBackend } from '../backends/auto.js';
 import type { CryptoBackend, Hasher, MaybePromise } from '../backends/types.js';
 import { BackupError } from '../errors.js';
-import { assertBytes, concatBytes, constantTimeEqual } from '../internal/bytes.js';
+import { assertBytes, concatByteList, constantTimeEqual } from '../internal/bytes.js';
 import type { SplitKey } from '../keys/hierarchy.js';
 import { randomBytes, type RandomSource } from '../random.js';
 import { andThen, CbcHmacDecryptEngine, CbcHmacEncryptEngine, concat2, now } from './cbcHmac.js';
@@ -205,7 +205,7 @@ export class AttachmentEncryptor {
     const parts: Uint8Array[] = [];
     for (let p = this.core.pad(); p !== undefined; p = this.core.pad()) parts.push(now(p, this.backend));
     parts.push(now(this.core.end(), this.backend));
-    return concatBytes(...parts);
+    return concatByteList(parts);
   }
 
   /** The FilePointer fields, once `finish()` has returned. */
@@ -229,7 +229,7 @@ export async function encryptAttachment(
   const parts = [await core.push(plaintext)];
   for (let p = core.pad(); p !== undefined; p = core.pad()) parts.push(await p);
   parts.push(await core.end());
-  return { ciphertext: concatBytes(...parts), ...core.info! };
+  return { ciphertext: concatByteList(parts), ...core.info! };
 }
 
 /** Options of {@link encryptAttachmentStream}. */

@@ -9,7 +9,7 @@
 import { defaultBackend } from '../backends/auto.js';
 import type { CryptoBackend, Hasher } from '../backends/types.js';
 import { BackupError } from '../errors.js';
-import { assertBytes, concatBytes, constantTimeEqual } from '../internal/bytes.js';
+import { assertBytes, concatByteList, constantTimeEqual } from '../internal/bytes.js';
 import {
   INCREMENTAL_MAC_ENTRY_SIZE,
   INCREMENTAL_MAC_MAX_CHUNK,
@@ -98,7 +98,7 @@ export class IncrementalMacDigester {
     if (this.done) throw new Error('IncrementalMacDigester: digest() called twice');
     this.done = true;
     this.macs.push(this.mac.digest());
-    return concatBytes(...this.macs);
+    return concatByteList(this.macs);
   }
 }
 
@@ -196,12 +196,12 @@ export class IncrementalMacVerifier {
       this.filled += take;
       if (this.filled === this.chunkSize) {
         this.check(this.mac.clone().digest(), false);
-        released.push(...this.pending);
+        for (const p of this.pending) released.push(p);
         this.pending = [];
         this.filled = 0;
       }
     }
-    return released.length === 1 ? released[0]! : concatBytes(...released);
+    return released.length === 1 ? released[0]! : concatByteList(released);
   }
 
   /**
@@ -213,7 +213,7 @@ export class IncrementalMacVerifier {
     if (this.failed || this.done) throw new Error('IncrementalMacVerifier: finish() after failure or finish()');
     this.done = true;
     this.check(this.mac.digest(), true);
-    const out = concatBytes(...this.pending);
+    const out = concatByteList(this.pending);
     this.pending = [];
     return out;
   }

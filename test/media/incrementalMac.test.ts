@@ -138,3 +138,22 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('incremental MAC (%s)',
     );
   });
 });
+
+describe('IncrementalMacVerifier with tiny pushes', () => {
+  it('releases a 200,000-byte chunk pushed one byte at a time (no argument-spread limit)', () => {
+    const chunk = 200_000;
+    const data = new Uint8Array(chunk + 10).map((_, i) => (i * 31) & 0xff);
+    const v = new IncrementalMacVerifier(KAT_KEY, chunk, incrementalMac(data, KAT_KEY, chunk));
+    let released = 0;
+    let first: Uint8Array | undefined;
+    for (let i = 0; i < chunk; i++) {
+      const out = v.push(data.subarray(i, i + 1));
+      released += out.length;
+      if (out.length > 0) first = out;
+    }
+    expect(released).toBe(chunk);
+    expect(first).toEqual(data.subarray(0, chunk));
+    expect(v.push(data.subarray(chunk))).toHaveLength(0);
+    expect(v.finish()).toEqual(data.subarray(chunk));
+  });
+});
