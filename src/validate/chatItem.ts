@@ -168,8 +168,14 @@ function checkItem(s: ValidationState, item: ChatItem, isRevision: boolean): Ite
       s.timestamp(pin.pinExpiresAtTimestamp, 'PinDetails.pinExpiresAtTimestamp');
       if (u64(pin.pinExpiresAtTimestamp) < u64(pin.pinnedAtTimestamp))
         s.error('PIN_EXPIRES_BEFORE_PINNED', 'pin expires before it was pinned');
-    } else if (!has(pin.pinNeverExpires)) {
-      s.error('PIN_EXPIRY_NOT_SET', 'pin details have no expiry');
+    } else if (pin.pinNeverExpires !== true) {
+      // chat/pinned.rs: `pinNeverExpires: false` counts as no expiry at all.
+      s.error(
+        'PIN_EXPIRY_NOT_SET',
+        has(pin.pinNeverExpires)
+          ? 'pin details say pinNeverExpires = false and have no expiry time'
+          : 'pin details have no expiry',
+      );
     }
   }
   return sum;

@@ -117,6 +117,8 @@ export function checkMessage(s: ValidationState, item: ChatItem, kind: string): 
       const options = p.options ?? [];
       if (options.length < MIN_POLL_OPTIONS)
         s.error('POLL_TOO_FEW_OPTIONS', `a poll needs at least ${MIN_POLL_OPTIONS} options, found ${options.length}`);
+      // A single-choice poll: one vote per voter across all options (chat/poll.rs).
+      const pollVoters = p.allowMultiple ? undefined : new Set<bigint>();
       for (const o of options) {
         checkPollString(s, o.option ?? '', 'poll option', MAX_OPTION_CHARS);
         const voters = new Set<bigint>();
@@ -127,7 +129,10 @@ export function checkMessage(s: ValidationState, item: ChatItem, kind: string): 
           else if (r.kind !== 'contact' && r.kind !== 'self')
             s.error('INVALID_POLL_VOTER', `poll voter ${id} is a ${r.kind}`);
           if (voters.has(id)) s.error('DUPLICATE_POLL_VOTER', `poll voter ${id} votes twice for one option`);
+          else if (pollVoters?.has(id))
+            s.error('DUPLICATE_POLL_VOTER', `poll voter ${id} votes for two options of a single-choice poll`);
           voters.add(id);
+          pollVoters?.add(id);
         }
       }
       reactions(s, p.reactions ?? []);
