@@ -12,7 +12,8 @@
  */
 
 import { BackupError } from '../errors.js';
-import { assertBytes } from '../internal/bytes.js';
+import { assertBytes, concatByteList } from '../internal/bytes.js';
+import { type ByteSource, iterateBytes } from '../internal/stream.js';
 import { MAX_VARINT32_BYTES, readVarint32, varintLength, writeVarint } from '../internal/wire.js';
 import { type BackupInfo, decodeBackupInfo, decodeFrame, encodeBackupInfo, encodeFrame, type Frame } from './codec.js';
 
@@ -64,8 +65,7 @@ export type BackupRecord =
       frame: Frame;
     };
 
-/** A source of plaintext bytes: any async iterable of chunks, or a WHATWG ReadableStream. */
-export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | ReadableStream<Uint8Array>;
+export type { ByteSource };
 
 function checkOptions(options: FrameStreamOptions): { maxFrame: number; maxVarint: number } {
   const maxFrame = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
@@ -303,29 +303,6 @@ export class BackupStreamEncoder {
   }
 }
 
-/** Adapts any {@link ByteSource} to an async iterable; WHATWG streams are read lazily with a reader. */
-export async function* iterateBytes(source: ByteSource): AsyncGenerator<Uint8Array> {
-  if (typeof source !== 'object' || source === null)
-    throw new TypeError('"source" expected an async iterable or ReadableStream');
-  if (Symbol.asyncIterator in source || Symbol.iterator in source) {
-    yield* source as AsyncIterable<Uint8Array>;
-    return;
-  }
-  if (typeof (source as ReadableStream<Uint8Array>).getReader === 'function') {
-    const reader = (source as ReadableStream<Uint8Array>).getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        yield value;
-      }
-    } finally {
-      reader.releaseLock();
-    }
-  }
-  throw new TypeError('"source" expected an async iterable or ReadableStream');
-}
-
 /**
  * Splits a byte source into length-prefixed messages (BackupInfo bytes, then each Frame's bytes).
  * @throws {BackupError} `EMPTY_INPUT`, `TRUNCATED_FRAME`, `INVALID_VARINT`, `FRAME_TOO_LARGE`.
@@ -399,14 +376,5 @@ export function encodeBackup(backup: DecodedBackup): Uint8Array {
     throw new TypeError('"backup" expected { backupInfo, frames: Frame[] }');
   }
   const encoder = new BackupStreamEncoder();
-  const parts = [encoder.backupInfo(backup.backupInfo), ...backup.frames.map((f) => encoder.frame(f))];
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatByteList([encoder.backupInfo(backup.backupInfo), ...backup.frames.map((f) => encoder.frame(f))]);
 }

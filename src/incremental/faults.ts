@@ -5,8 +5,8 @@
  */
 
 import { BackupError } from '../errors.js';
-import type { ByteSource } from '../media/source.js';
-import { type BackupStorage, iterateSource, type StorageEntry } from './storage.js';
+import { type ByteSource, iterateBytes } from '../internal/stream.js';
+import type { BackupStorage, StorageEntry } from './storage.js';
 
 /** Options of {@link withFaults}. */
 export interface FaultOptions {
@@ -59,7 +59,7 @@ export function withFaults(inner: BackupStorage, options: FaultOptions): FaultyS
     async put(name: string, data: ByteSource): Promise<number> {
       step(`put ${name}`);
       const parts: Uint8Array[] = [];
-      for await (const chunk of iterateSource(data)) parts.push(chunk);
+      for await (const chunk of iterateBytes(data, 'data')) parts.push(chunk);
       try {
         step(`commit ${name}`);
       } catch (e) {

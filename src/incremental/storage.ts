@@ -7,7 +7,7 @@
 
 import { BackupError } from '../errors.js';
 import { concatByteList } from '../internal/bytes.js';
-import type { ByteSource } from '../media/source.js';
+import { type ByteSource, iterateBytes } from '../internal/stream.js';
 
 /** A file in a storage listing. */
 export interface StorageEntry {
@@ -65,26 +65,6 @@ export async function readAll(storage: BackupStorage, name: string): Promise<Uin
   return parts.length === 1 ? parts[0]! : concatByteList(parts);
 }
 
-/** Iterates any {@link ByteSource} (WHATWG streams read with a reader). */
-export async function* iterateSource(source: ByteSource): AsyncGenerator<Uint8Array> {
-  if (typeof (source as ReadableStream<Uint8Array>).getReader === 'function') {
-    const reader = (source as ReadableStream<Uint8Array>).getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        yield value;
-      }
-    } finally {
-      reader.releaseLock();
-    }
-  }
-  for await (const chunk of source as AsyncIterable<Uint8Array>) {
-    if (!(chunk instanceof Uint8Array)) throw new TypeError('"data" expected chunks of Uint8Array');
-    yield chunk;
-  }
-}
-
 function notFound(name: string): BackupError {
   return new BackupError('NOT_FOUND', `no such file in the backup folder: ${name}`, { name });
 }
@@ -98,7 +78,7 @@ export class MemoryStorage implements BackupStorage {
   async put(name: string, data: ByteSource): Promise<number> {
     assertStorageName(name);
     const parts: Uint8Array[] = [];
-    for await (const chunk of iterateSource(data)) parts.push(chunk.slice());
+    for await (const chunk of iterateBytes(data, 'data')) parts.push(chunk.slice());
     if (this.isDirectory(name)) throw new BackupError('STORAGE_ERROR', `a directory is in the way: ${name}`, { name });
     const bytes = concatByteList(parts);
     this.files.set(name, bytes);

@@ -10,8 +10,8 @@ import { constants as fsConstants } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BackupError } from '../errors.js';
-import { assertStorageName, type BackupStorage, iterateSource, type StorageEntry } from '../incremental/storage.js';
-import type { ByteSource } from '../media/source.js';
+import { assertStorageName, type BackupStorage, type StorageEntry } from '../incremental/storage.js';
+import { type ByteSource, iterateBytes } from '../internal/stream.js';
 
 /** Read chunk size: large enough that per-call overhead vanishes, small enough to stay bounded. */
 const READ_CHUNK = 1 << 20;
@@ -103,7 +103,7 @@ export function fsStorage(root: string, options: FsStorageOptions = {}): BackupS
           await mkdir(parent, { recursive: true });
           return open(tmp, 'wx');
         });
-        for await (const chunk of iterateSource(data)) {
+        for await (const chunk of iterateBytes(data, 'data')) {
           let offset = 0;
           while (offset < chunk.length) {
             const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);

@@ -1,0 +1,49 @@
+/**
+ * Byte streams as the runtimes hand them out, read one way everywhere. Internal: `ByteSource` is
+ * re-exported by the modules that take one (media, frames); `iterateBytes` is never public.
+ */
+
+/** Bytes read once, in chunks: an (async) iterable, or a WHATWG `ReadableStream` (adapted lazily: React Native has none). */
+export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | ReadableStream<Uint8Array>;
+
+/** True for a WHATWG `ReadableStream` (or anything with its `getReader`). */
+export function isReadableStream(x: unknown): x is ReadableStream<Uint8Array> {
+  return typeof x === 'object' && x !== null && typeof (x as ReadableStream).getReader === 'function';
+}
+
+function checkChunk(chunk: unknown, name: string): Uint8Array {
+  if (!(chunk instanceof Uint8Array)) throw new TypeError(`"${name}" expected chunks of Uint8Array`);
+  return chunk;
+}
+
+/**
+ * Reads a {@link ByteSource} as an async iterable of `Uint8Array` chunks. A `ReadableStream` is
+ * read with a reader (older engines have no async iterator on it) and cancelled when the consumer
+ * stops early, so the producer (a download, a file) stops too.
+ *
+ * @throws {TypeError} naming `name` when `source` is not a byte source or yields something other
+ *   than a Uint8Array (when iterated).
+ */
+export async function* iterateBytes(source: ByteSource, name = 'source'): AsyncGenerator<Uint8Array, void, undefined> {
+  if (isReadableStream(source)) {
+    const reader = source.getReader();
+    let done = false;
+    try {
+      for (;;) {
+        const next = await reader.read();
+        if (next.done) {
+          done = true;
+          return;
+        }
+        yield checkChunk(next.value, name);
+      }
+    } finally {
+      if (!done) await reader.cancel().catch(() => {});
+      reader.releaseLock();
+    }
+  }
+  if (typeof source !== 'object' || source === null || !(Symbol.asyncIterator in source || Symbol.iterator in source)) {
+    throw new TypeError(`"${name}" expected an (async) iterable of Uint8Array or a ReadableStream`);
+  }
+  for await (const chunk of source as AsyncIterable<Uint8Array>) yield checkChunk(chunk, name);
+}
