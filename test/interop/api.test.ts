@@ -5,32 +5,16 @@
  * what libsignal's BackupJsonExporter drops.
  */
 
-import { InputStream } from '@signalapp/libsignal-client/dist/io.js';
 import { describe, expect, it } from 'vitest';
 import { generateSyntheticAccount, type SyntheticAccount } from '../../src/api/synthetic.js';
 import { BackupWriter } from '../../src/api/writer.js';
 import { encodeBackupInfo, encodeFrame, type Frame } from '../../src/frames/codec.js';
 import type { ChatItem } from '../../src/frames/schema.js';
 import { type BackupPurpose, ExclusionPolicy } from '../../src/policy/exclusions.js';
-import { libsignal } from './oracle.js';
+import { BytesInputStream, libsignal } from './oracle.js';
 
 const { OnlineBackupValidator, Purpose, BackupJsonExporter, MessageBackupKey, validate } = libsignal.messageBackup;
 
-/** Serves a Uint8Array to libsignal's InputStream interface. */
-class BytesInputStream extends InputStream {
-  #pos = 0;
-  constructor(private readonly bytes: Uint8Array) {
-    super();
-  }
-  async read(amount: number): Promise<Uint8Array<ArrayBuffer>> {
-    const out = this.bytes.slice(this.#pos, this.#pos + amount);
-    this.#pos += out.length;
-    return out as Uint8Array<ArrayBuffer>;
-  }
-  async skip(amount: number): Promise<void> {
-    this.#pos += amount;
-  }
-}
 const PURPOSES: Record<BackupPurpose, number> = {
   remote: Purpose.RemoteBackup,
   transfer: Purpose.DeviceTransfer,

@@ -7,8 +7,7 @@
 
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { InputStream } from '@signalapp/libsignal-client/dist/io.js';
+import { join } from 'node:path';
 import { ComparableBackup, Purpose } from '@signalapp/libsignal-client/dist/MessageBackup.js';
 import { describe, expect, it } from 'vitest';
 import {
@@ -20,26 +19,10 @@ import {
   parseJsonBackup,
 } from '../../src/frames/index.js';
 import { cli } from '../helpers/cli.js';
+import { BytesInputStream, INTEROP_DIR } from './oracle.js';
 
-const shared = resolve(process.env.SBACKUP_SHARED ?? '../shared');
-const corpusDir = join(shared, 'interop/backup-tests');
-const libsignalDir = join(shared, 'interop/libsignal');
-
-/** Serves a Uint8Array to libsignal's InputStream interface. */
-class BytesInputStream extends InputStream {
-  #pos = 0;
-  constructor(private readonly bytes: Uint8Array) {
-    super();
-  }
-  async read(amount: number): Promise<Uint8Array<ArrayBuffer>> {
-    const out = this.bytes.slice(this.#pos, this.#pos + amount);
-    this.#pos += out.length;
-    return out as Uint8Array<ArrayBuffer>;
-  }
-  async skip(amount: number): Promise<void> {
-    this.#pos += amount;
-  }
-}
+const corpusDir = join(INTEROP_DIR, 'backup-tests');
+const libsignalDir = join(INTEROP_DIR, 'libsignal');
 
 async function comparable(bytes: Uint8Array): Promise<ComparableBackup> {
   return ComparableBackup.fromUnencrypted(Purpose.RemoteBackup, new BytesInputStream(bytes), BigInt(bytes.length));

@@ -7,32 +7,16 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputStream } from '@signalapp/libsignal-client/dist/io.js';
 import { describe, expect, it } from 'vitest';
 import { createLocalBackup } from '../../src/incremental/localFolder.js';
 import { listLocalBackups, verifyLocalBackup } from '../../src/incremental/localRead.js';
 import { MemoryStorage } from '../../src/incremental/storage.js';
 import { nodeBackend } from '../../src/node/backend.js';
-import { INTEROP_DIR, libsignal } from './oracle.js';
+import { BytesInputStream, INTEROP_DIR, libsignal } from './oracle.js';
 
 const { MessageBackupKey, Purpose, validate } = libsignal.messageBackup;
 const AEP = 'm'.repeat(64);
 const ACI = '11111111-1111-1111-1111-111111111111';
-
-class BytesInputStream extends InputStream {
-  #pos = 0;
-  constructor(private readonly bytes: Uint8Array) {
-    super();
-  }
-  async read(amount: number): Promise<Uint8Array<ArrayBuffer>> {
-    const out = this.bytes.slice(this.#pos, this.#pos + amount);
-    this.#pos += out.length;
-    return out as Uint8Array<ArrayBuffer>;
-  }
-  async skip(amount: number): Promise<void> {
-    this.#pos += amount;
-  }
-}
 
 describe('local snapshots open in libsignal', () => {
   const corpus = join(INTEROP_DIR, 'backup-tests');

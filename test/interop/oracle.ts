@@ -21,3 +21,21 @@ export const libsignal = {
   messageBackup:
     require('@signalapp/libsignal-client/dist/MessageBackup.js') as typeof import('@signalapp/libsignal-client/dist/MessageBackup.js'),
 };
+
+const io = require('@signalapp/libsignal-client/dist/io.js') as typeof import('@signalapp/libsignal-client/dist/io.js');
+
+/** Serves a Uint8Array to libsignal's InputStream interface (what its validators and readers take). */
+export class BytesInputStream extends io.InputStream {
+  #pos = 0;
+  constructor(private readonly bytes: Uint8Array) {
+    super();
+  }
+  async read(amount: number): Promise<Uint8Array<ArrayBuffer>> {
+    const out = this.bytes.slice(this.#pos, this.#pos + amount);
+    this.#pos += out.length;
+    return out as Uint8Array<ArrayBuffer>;
+  }
+  async skip(amount: number): Promise<void> {
+    this.#pos += amount;
+  }
+}
