@@ -72,7 +72,13 @@ export function renderChart(results: readonly BenchResult[], subtitle = ''): str
     }
     y += PANEL_GAP;
   }
-  const notes = [...new Set(results.map((r) => r.note).filter((n): n is string => n !== undefined))];
+  const notes = [
+    ...new Set(
+      results
+        .filter((r) => r.note !== undefined)
+        .map((r) => (r.note!.startsWith(`${r.bench}:`) ? r.note! : `${r.bench}: ${r.note}`)),
+    ),
+  ];
   for (const n of notes) {
     out.push(`<text x="20" y="${y}" font-size="12" fill="#475569">${esc(n)}</text>`);
     y += 18;
@@ -94,7 +100,7 @@ export function renderChart(results: readonly BenchResult[], subtitle = ''): str
 export function writeChart(results = readResults(), file = CHART_FILE): boolean {
   if (results.length === 0) return false;
   const date = new Date().toISOString().slice(0, 10);
-  const subtitle = `npm run bench, ${date}, Node ${process.versions.node} on ${process.platform}/${process.arch}; the reference is node:crypto / node:zlib in the same run`;
+  const subtitle = `npm run bench, ${date}, Node ${process.versions.node} on ${process.platform}/${process.arch}; grey: each panel's reference, measured in the same run`;
   writeFileSync(file, renderChart(results, subtitle));
   return true;
 }

@@ -16,6 +16,7 @@ import { webCryptoBackend } from '../src/backends/webcrypto.js';
 import { decryptAttachmentStream, encryptAttachmentStream } from '../src/media/attachment.js';
 import { paddedSize } from '../src/media/padding.js';
 import { nodeBackend } from '../src/node/backend.js';
+import { recordResult } from './results.js';
 
 const MiB = 1024 * 1024;
 const size = Number(process.env.SBACKUP_BENCH_MEDIA_MIB ?? 100) * MiB;
@@ -121,6 +122,10 @@ const total = (await stat(join(dir, 'ref.enc'))).size;
 ref.dec = await time('node:crypto reference decrypt', () =>
   writeAll(join(dir, 'ref.dec'), refDecrypt(join(dir, 'ref.enc'), key, total, size)),
 );
+const note = `media: one ${size / MiB} MiB attachment, streamed file to file`;
+const reference = 'node:crypto reference';
+recordResult({ bench: 'media', op: 'encrypt', impl: reference, mbps: ref.enc.mbps, reference: true, note });
+recordResult({ bench: 'media', op: 'decrypt', impl: reference, mbps: ref.dec.mbps, reference: true, note });
 for (const backend of backends) {
   const enc = await time(`${backend.name} encrypt`, () =>
     writeAll(
@@ -134,6 +139,12 @@ for (const backend of backends) {
       decryptAttachmentStream(fileSource(join(dir, `${backend.name}.enc`)), key, { size, backend }),
     ),
   );
+  for (const [op, r, base] of [
+    ['encrypt', enc, ref.enc],
+    ['decrypt', dec, ref.dec],
+  ] as const) {
+    recordResult({ bench: 'media', op, impl: backend.name, mbps: r.mbps, ratio: r.mbps / base.mbps, note });
+  }
   console.log(
     `  ${backend.name}: encrypt ${(enc.mbps / ref.enc.mbps).toFixed(2)}x, decrypt ${(dec.mbps / ref.dec.mbps).toFixed(2)}x of node:crypto`,
   );
