@@ -59,6 +59,29 @@ describe('docs/file-layout.svg', () => {
   });
 });
 
+describe('docs/format.md names only codes the code has', () => {
+  const spec = readFileSync(join(root, 'docs/format.md'), 'utf8');
+  const errorCodes = new Set(
+    [...readFileSync(join(root, 'src/errors.ts'), 'utf8').matchAll(/\| '([A-Z_]+)'/g)].map((m) => m[1]!),
+  );
+
+  it('every [`CODE`] in brackets is a BackupError code', () => {
+    const named = [...spec.matchAll(/\[`([A-Z][A-Z_]+)`\]/g)].map((m) => m[1]!);
+    expect(named.length).toBeGreaterThan(10);
+    for (const code of named) expect(errorCodes.has(code), code).toBe(true);
+  });
+
+  it('every finding code of the validity-rule table is reported by src/validate/', () => {
+    const validate = readdirSync(join(root, 'src/validate'))
+      .map((f) => readFileSync(join(root, 'src/validate', f), 'utf8'))
+      .join('\n');
+    const table = spec.slice(spec.indexOf('### 8.3'), spec.indexOf('## 9.'));
+    const codes = [...table.matchAll(/`([A-Z][A-Z_]{3,})`/g)].map((m) => m[1]!);
+    expect(codes.length).toBeGreaterThan(50);
+    for (const code of codes) expect(validate.includes(`'${code}'`), code).toBe(true);
+  });
+});
+
 describe('relative links in README.md, DEVELOPERS.md, SECURITY.md and docs/', () => {
   const files = ['README.md', 'DEVELOPERS.md', 'SECURITY.md', 'CHANGELOG.md', 'vectors/README.md', 'proto/README.md'];
   if (existsSync(join(root, 'docs'))) {
