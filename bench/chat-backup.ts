@@ -2,10 +2,16 @@
  * A synthetic, realistic backup for benchmarks: contacts, groups, chats and chat items (text of
  * varying length, reactions, quotes, attachment pointers), hand-encoded with the Frame oneof
  * field numbers of Backup.proto. Deterministic (seeded PRNG). Not validated semantically: it
- * has the shape and compressibility of a real backup, which is what the container cares about.
+ * has the shape and compressibility of a real backup, which is what the container cares about
+ * (the streaming benchmark cycles it). {@link syntheticBackup} is the semantically valid one.
  */
 
-import { encodeBytesField, encodeVarint } from '../src/internal/wire.js';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateSyntheticAccount } from '../src/api/synthetic.js';
+import { BackupWriter } from '../src/api/writer.js';
+import { encodeBytesField, encodeVarint, readVarint32 } from '../src/internal/wire.js';
 
 function prng(seed: number) {
   let s = seed >>> 0;
@@ -102,4 +108,76 @@ export function chatBackup(
     push(field(4, item));
   }
   return { backupInfo, frames, size };
+}
+
+/** A cached synthetic backup: its plaintext and the messages in it (views into `plaintext`). */
+export interface SyntheticBackup {
+  /** The `.binproto`: `varint(len) || BackupInfo`, then `varint(len) || Frame` for each frame. */
+  plaintext: Uint8Array;
+  backupInfo: Uint8Array;
+  frames: Uint8Array[];
+  /** Where the plaintext is cached. */
+  path: string;
+}
+
+/** Bumped whenever the generator's parameters below change (invalidates the cache). */
+const SYNTHETIC_CACHE_VERSION = 2;
+
+/** Splits a `.binproto` into its messages (views, no copies). */
+export function splitDelimited(plaintext: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let pos = 0; pos < plaintext.length; ) {
+    const v = readVarint32(plaintext, pos);
+    if (!v.ok || v.next + v.value > plaintext.length) throw new Error(`bad length prefix at ${pos}`);
+    out.push(plaintext.subarray(v.next, v.next + v.value));
+    pos = v.next + v.value;
+  }
+  return out;
+}
+
+/**
+ * A realistic backup that libsignal's `validate()` accepts (purpose remote): the synthetic account
+ * of src/api/synthetic.ts (1500 contacts, 80 groups, chat items with quotes, reactions, edits,
+ * mentions and attachment pointers) written by `BackupWriter.plaintext`, with at least
+ * `targetBytes` of plaintext. Generated once (about 15 s for 64 MiB) and cached in the temp
+ * directory, then reused by later runs.
+ */
+export async function syntheticBackup(targetBytes: number): Promise<SyntheticBackup> {
+  const dir = join(tmpdir(), 'sbackup-bench');
+  const path = join(dir, `synthetic-v${SYNTHETIC_CACHE_VERSION}-${targetBytes}.binproto`);
+  let plaintext: Uint8Array | undefined;
+  if (existsSync(path)) plaintext = new Uint8Array(readFileSync(path));
+  // About 93 bytes per chat item; regenerate bigger in the unlikely case this falls short.
+  for (let perItem = 90; plaintext === undefined || plaintext.length < targetBytes; perItem *= 0.9) {
+    const messages = Math.ceil(targetBytes / perItem);
+    const acc = generateSyntheticAccount({
+      seed: 7,
+      contacts: 1500,
+      groups: 80,
+      messages,
+      attachments: Math.round(messages * 0.06),
+      attachmentBytes: [16, 64],
+    });
+    const parts: Uint8Array[] = [];
+    const writer = new BackupWriter({ purpose: 'remote', key: { recoveryKey: acc.recoveryKey, aci: acc.aci } });
+    for await (const chunk of writer.plaintext({
+      backupInfo: acc.backupInfo,
+      account: acc.account,
+      recipients: acc.recipients,
+      chats: acc.chats,
+      stickerPacks: acc.stickerPacks,
+      adHocCalls: acc.adHocCalls,
+      notificationProfiles: acc.notificationProfiles,
+      chatFolders: acc.chatFolders,
+      chatItems: acc.chatItems(),
+    })) {
+      parts.push(chunk);
+    }
+    plaintext = new Uint8Array(Buffer.concat(parts));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${path}.tmp`, plaintext);
+    renameSync(`${path}.tmp`, path);
+  }
+  const [backupInfo, ...frames] = splitDelimited(plaintext);
+  return { plaintext, backupInfo: backupInfo!, frames, path };
 }

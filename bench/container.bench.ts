@@ -1,18 +1,24 @@
 /**
- * Container benchmark (`npm run bench -- container`): encrypt and decrypt a synthetic chat-like
- * backup (bench/chat-backup.ts, 64 MiB by default; SBACKUP_BENCH_MIB to change) on every backend,
- * next to a reference pipeline hand-built from node:zlib and node:crypto streams at the same gzip
- * level, and libsignal-client's validate() on a valid backup of the same size (corpus chat items
- * repeated). MB/s are of uncompressed frames (10^6 bytes/s). Prints ratios and peak RSS.
+ * Container benchmark (`npm run bench -- container`). Input: a realistic synthetic backup that
+ * libsignal's validate() accepts (bench/chat-backup.ts `syntheticBackup`: the synthetic account
+ * of src/api/synthetic.ts, >= 64 MiB of frames, cached in the temp directory; SBACKUP_BENCH_MIB to
+ * change the size; SBACKUP_BENCH_INPUT=chat for the older hand-encoded chat generator, without the
+ * validate() part). On that one input, in one run:
+ * - encrypt and decrypt per backend next to a reference pipeline hand-built from node:zlib and
+ *   node:crypto streams at the same gzip level (what a Node app would write without us);
+ * - on the same encrypted file: libsignal-client's validate(), our decrypt (+ frame split), our
+ *   decrypt + full frame decode, and our validateEncryptedBackup.
+ * Each case runs SBACKUP_BENCH_ROUNDS times (default 3), interleaved, the order rotated every
+ * round; a ratio is taken within its round (paired) and the medians are printed. MB/s are of
+ * uncompressed frames (10^6 bytes/s). Prints peak RSS.
  */
 
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
+import { setDefaultBackend } from '../src/backends/auto.js';
 import { pureBackend } from '../src/backends/pure.js';
 import type { CryptoBackend } from '../src/backends/types.js';
 import { webCryptoBackend } from '../src/backends/webcrypto.js';
@@ -21,25 +27,36 @@ import { DEFAULT_GZIP_LEVEL, encryptBackup, encryptBackupToBytes } from '../src/
 import { decodeBackupInfo, decodeFrame } from '../src/frames/codec.js';
 import { encodeVarint, readVarint32 } from '../src/internal/wire.js';
 import { nodeBackend } from '../src/node/backend.js';
-import { chatBackup } from './chat-backup.js';
+import { validateEncryptedBackup } from '../src/validate/index.js';
+import { chatBackup, syntheticBackup } from './chat-backup.js';
+import { recordResult } from './results.js';
 
 const MIB = Number(process.env.SBACKUP_BENCH_MIB ?? 64);
 const LEVEL = Number(process.env.SBACKUP_BENCH_LEVEL ?? DEFAULT_GZIP_LEVEL);
-const key = { hmacKey: randomBytes(32), aesKey: randomBytes(32) };
+const ROUNDS = Math.max(1, Number(process.env.SBACKUP_BENCH_ROUNDS ?? 3));
+const REALISTIC = (process.env.SBACKUP_BENCH_INPUT ?? 'synthetic') !== 'chat';
 const rssMiB = () => process.resourceUsage().maxRSS / 1024;
 
-function time<T>(f: () => Promise<T>): Promise<[T, number]> {
-  (globalThis as { gc?: () => void }).gc?.();
-  const t0 = performance.now();
-  return f().then((v) => [v, (performance.now() - t0) / 1000]);
-}
-
-const { backupInfo, frames, size } = chatBackup(MIB * 2 ** 20);
+const input = REALISTIC ? await syntheticBackup(MIB * 2 ** 20) : chatBackup(MIB * 2 ** 20);
+const { backupInfo, frames } = input;
+let size = encodeVarint(backupInfo.length).length + backupInfo.length;
+for (const f of frames) size += encodeVarint(f.length).length + f.length;
 const rssBase = rssMiB();
-const mbs = (s: number) => size / 1e6 / s;
-console.log(
-  `synthetic backup: ${frames.length} frames, ${(size / 2 ** 20).toFixed(1)} MiB uncompressed, gzip level ${LEVEL}`,
-);
+const what = REALISTIC
+  ? `synthetic account backup (valid for libsignal), ${frames.length} frames`
+  : `hand-encoded chat backup (not semantically valid), ${frames.length} frames`;
+console.log(`${what}, ${(size / 2 ** 20).toFixed(1)} MiB uncompressed, gzip level ${LEVEL}, ${ROUNDS} rounds`);
+
+// libsignal's validate() takes a MessageBackupKey: derive one from a random backupKey/backupId and
+// use its two keys everywhere, so the file every decryptor reads is also the one validate() reads.
+const require = createRequire(import.meta.url);
+const mb = require('@signalapp/libsignal-client/dist/MessageBackup.js');
+const { InputStream } = require('@signalapp/libsignal-client/dist/io.js');
+const theirs = new mb.MessageBackupKey({
+  backupKey: new Uint8Array(randomBytes(32)),
+  backupId: new Uint8Array(randomBytes(16)),
+});
+const key = { hmacKey: theirs.hmacKey as Uint8Array, aesKey: theirs.aesKey as Uint8Array };
 
 function* delimitedChunks(): Generator<Uint8Array> {
   const parts: Uint8Array[] = [encodeVarint(backupInfo.length), backupInfo];
@@ -56,11 +73,11 @@ function* delimitedChunks(): Generator<Uint8Array> {
   yield Buffer.concat(parts);
 }
 
-/** Reference encrypt: node streams, gzip -> cipher -> hmac, output discarded. */
-async function referenceEncrypt(): Promise<Uint8Array> {
+/** Reference encrypt: node streams, varint framing -> gzip -> cipher -> hmac, output collected. */
+async function referenceEncrypt(): Promise<number> {
   const iv = randomBytes(16);
   const mac = createHmac('sha256', key.hmacKey).update(iv);
-  const out: Buffer[] = [iv];
+  let n = 16;
   await pipeline(
     Readable.from(delimitedChunks()),
     createGzip({ level: LEVEL, chunkSize: 65536 }),
@@ -68,16 +85,15 @@ async function referenceEncrypt(): Promise<Uint8Array> {
     new Writable({
       write(chunk: Buffer, _e, cb) {
         mac.update(chunk);
-        out.push(chunk);
+        n += chunk.length;
         cb();
       },
     }),
   );
-  out.push(mac.digest());
-  return Buffer.concat(out);
+  return n + mac.digest().length;
 }
 
-/** Reference decrypt: MAC pass, then decipher -> gunzip -> varint split (counting frames). */
+/** Reference decrypt: MAC pass, then decipher -> gunzip -> varint split (counting messages). */
 async function referenceDecrypt(file: Uint8Array): Promise<number> {
   const body = file.subarray(0, file.length - 32);
   const mac = createHmac('sha256', key.hmacKey);
@@ -94,7 +110,7 @@ async function referenceDecrypt(file: Uint8Array): Promise<number> {
     createGunzip({ chunkSize: 65536 }),
     new Writable({
       write(chunk: Buffer, _e, cb) {
-        let data = held.length ? Buffer.concat([held, chunk]) : chunk;
+        const data = held.length ? Buffer.concat([held, chunk]) : chunk;
         let pos = 0;
         for (;;) {
           const v = readVarint32(data, pos);
@@ -103,7 +119,6 @@ async function referenceDecrypt(file: Uint8Array): Promise<number> {
           count++;
         }
         held = data.subarray(pos);
-        data = held;
         cb();
       },
     }),
@@ -119,59 +134,22 @@ async function ourEncrypt(backend: CryptoBackend): Promise<number> {
 
 async function ourDecrypt(file: Uint8Array, backend: CryptoBackend): Promise<number> {
   const b = await openBackup(file, { key, backend });
-  let n = 0;
+  let n = 1;
   for await (const _ of b.frames) n++;
   return n;
 }
 
-const rows: [string, number][] = [];
-const [refFile, refEncS] = await time(referenceEncrypt);
-rows.push(['reference encrypt (node:zlib + node:crypto streams)', mbs(refEncS)]);
-const [refCount, refDecS] = await time(() => referenceDecrypt(refFile));
-rows.push(['reference decrypt (MAC pass, then streams)', mbs(refDecS)]);
-const backends = [nodeBackend, webCryptoBackend, pureBackend];
-const ourFile = await encryptBackupToBytes(backupInfo, frames, { key, backend: nodeBackend, level: LEVEL });
-for (const backend of backends) {
-  const [, encS] = await time(() => ourEncrypt(backend));
-  rows.push([`sbackup encrypt (${backend.name})`, mbs(encS)]);
-  const [count, decS] = await time(() => ourDecrypt(ourFile, backend));
-  if (count !== frames.length || refCount !== frames.length + 1) throw new Error('frame count mismatch');
-  rows.push([`sbackup decrypt (${backend.name})`, mbs(decS)]);
-}
+// The file every decryptor reads (written once by the node backend; libsignal accepts it).
+const file = await encryptBackupToBytes(backupInfo, frames, { key, backend: nodeBackend, level: LEVEL });
+console.log(`encrypted file: ${(file.length / 2 ** 20).toFixed(1)} MiB (ratio ${(size / file.length).toFixed(2)})`);
 
-// libsignal validate() needs a semantically valid backup: corpus chat items, repeated to the same size.
-const shared = resolve(process.env.SBACKUP_SHARED ?? '../shared');
-const corpus = new Uint8Array(
-  readFileSync(join(shared, 'interop/backup-tests/chat_item_standard_message_long_text_14.binproto')),
-);
-const messages: Uint8Array[] = [];
-for (let pos = 0; pos < corpus.length; ) {
-  const v = readVarint32(corpus, pos);
-  if (!v.ok) break;
-  messages.push(corpus.subarray(v.next, v.next + v.value));
-  pos = v.next + v.value;
-}
-const [vInfo, ...vFrames] = messages;
-const items = vFrames.filter((f) => f[0] === 0x22);
-const head = vFrames.filter((f) => f[0] !== 0x22);
-const validFrames = [...head];
-let validSize = 0;
-while (validSize < size) {
-  for (const it of items) {
-    validFrames.push(it);
-    validSize += it.length + 3;
-  }
-}
-const require = createRequire(import.meta.url);
-const mb = require('@signalapp/libsignal-client/dist/MessageBackup.js');
-const { InputStream } = require('@signalapp/libsignal-client/dist/io.js');
 class Bytes extends InputStream {
   pos = 0;
   constructor(private readonly b: Uint8Array) {
     super();
   }
   async read(n: number) {
-    const out = this.b.slice(this.pos, this.pos + n);
+    const out = this.b.subarray(this.pos, this.pos + n);
     this.pos += out.length;
     return out;
   }
@@ -179,40 +157,148 @@ class Bytes extends InputStream {
     this.pos += n;
   }
 }
-// validate() takes a MessageBackupKey: derive one from a random backupKey/backupId and use its keys.
-const bk = randomBytes(32);
-const bid = randomBytes(16);
-const theirs = new mb.MessageBackupKey({ backupKey: new Uint8Array(bk), backupId: new Uint8Array(bid) });
-const vKey = { hmacKey: theirs.hmacKey as Uint8Array, aesKey: theirs.aesKey as Uint8Array };
-const vFile = await encryptBackupToBytes(vInfo!, validFrames, { key: vKey, backend: nodeBackend, level: LEVEL });
-const [outcome, valS] = await time(() =>
-  mb.validate(theirs, mb.Purpose.RemoteBackup, () => new Bytes(vFile), BigInt(vFile.length)),
-);
-if ((outcome as { errorMessage: string | null }).errorMessage !== null)
-  throw new Error(`validate: ${(outcome as { errorMessage: string }).errorMessage}`);
-const [, ourValS] = await time(async () => {
-  const b = await openBackup(vFile, { key: vKey, backend: nodeBackend });
-  for await (const _ of b.frames);
-});
-rows.push([
-  `libsignal validate() (valid corpus backup, ${(validSize / 2 ** 20).toFixed(0)} MiB)`,
-  validSize / 1e6 / valS,
-]);
-rows.push(['sbackup decrypt (node) on that same file', validSize / 1e6 / ourValS]);
-// Closer to what validate() does: decrypt and decode every frame with the schema codec.
-const [, ourParseS] = await time(async () => {
-  const b = await openBackup(vFile, { key: vKey, backend: nodeBackend });
-  decodeBackupInfo(b.backupInfo);
-  for await (const f of b.frames) decodeFrame(f);
-});
-rows.push(['sbackup decrypt + decodeFrame (node) on that same file', validSize / 1e6 / ourParseS]);
 
-const ref = { enc: mbs(refEncS), dec: mbs(refDecS) };
-console.log(`\n${'case'.padEnd(62)} ${'MB/s'.padStart(8)}  ratio to reference`);
-for (const [name, v] of rows) {
-  const base = name.includes('encrypt') ? ref.enc : ref.dec;
-  console.log(`${name.padEnd(62)} ${v.toFixed(1).padStart(8)}  ${(v / base).toFixed(2)}x`);
+interface Case {
+  name: string;
+  op: 'encrypt' | 'decrypt' | 'validate';
+  impl: string;
+  run: () => Promise<unknown>;
+  reference?: boolean;
+  /** Seconds per round. */
+  times: number[];
+}
+const messages = frames.length + 1;
+const expectCount = (n: number) => {
+  if (n !== messages) throw new Error(`message count ${n}, expected ${messages}`);
+};
+const cases: Case[] = [
+  {
+    name: 'reference encrypt (node:zlib + node:crypto streams)',
+    op: 'encrypt',
+    impl: 'node:zlib+crypto streams',
+    reference: true,
+    run: referenceEncrypt,
+    times: [],
+  },
+  {
+    name: 'reference decrypt (MAC pass, then streams)',
+    op: 'decrypt',
+    impl: 'node:zlib+crypto streams',
+    reference: true,
+    run: async () => expectCount(await referenceDecrypt(file)),
+    times: [],
+  },
+];
+for (const backend of [nodeBackend, webCryptoBackend, pureBackend]) {
+  cases.push({
+    name: `sbackup encrypt (${backend.name})`,
+    op: 'encrypt',
+    impl: backend.name,
+    run: () => ourEncrypt(backend),
+    times: [],
+  });
+  cases.push({
+    name: `sbackup decrypt (${backend.name}), two passes + frame split`,
+    op: 'decrypt',
+    impl: backend.name,
+    run: async () => expectCount(await ourDecrypt(file, backend)),
+    times: [],
+  });
+}
+if (REALISTIC) {
+  cases.push(
+    {
+      name: 'libsignal validate() (MAC, decrypt, parse, validate)',
+      op: 'validate',
+      impl: 'libsignal validate()',
+      reference: true,
+      run: async () => {
+        const outcome = await mb.validate(theirs, mb.Purpose.RemoteBackup, () => new Bytes(file), BigInt(file.length));
+        if (outcome.errorMessage !== null) throw new Error(`validate: ${outcome.errorMessage}`);
+      },
+      times: [],
+    },
+    {
+      name: 'sbackup decrypt (node) + frame split',
+      op: 'validate',
+      impl: 'decrypt (node)',
+      run: async () => expectCount(await ourDecrypt(file, nodeBackend)),
+      times: [],
+    },
+    {
+      name: 'sbackup decrypt (node) + decodeFrame of every frame',
+      op: 'validate',
+      impl: 'decrypt + decode (node)',
+      run: async () => {
+        const b = await openBackup(file, { key, backend: nodeBackend });
+        decodeBackupInfo(b.backupInfo);
+        for await (const f of b.frames) decodeFrame(f);
+      },
+      times: [],
+    },
+    {
+      name: 'sbackup validateEncryptedBackup (node)',
+      op: 'validate',
+      impl: 'validateEncryptedBackup (node)',
+      run: async () => {
+        setDefaultBackend(nodeBackend);
+        try {
+          const r = await validateEncryptedBackup(file, key, { purpose: 'remote' });
+          if (!r.ok) throw new Error('our validator rejected the file');
+        } finally {
+          setDefaultBackend(undefined);
+        }
+      },
+      times: [],
+    },
+  );
+}
+
+// Interleaved rounds, the starting case rotated every round (drift hits every case alike).
+for (let round = 0; round < ROUNDS; round++) {
+  for (let i = 0; i < cases.length; i++) {
+    const c = cases[(i + round) % cases.length]!;
+    (globalThis as { gc?: () => void }).gc?.();
+    const t0 = performance.now();
+    await c.run();
+    c.times[round] = (performance.now() - t0) / 1000;
+  }
+  process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`);
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const refOf = (op: Case['op']) => cases.find((c) => c.op === op && c.reference)!;
+const note = `${what}, ${(size / 2 ** 20).toFixed(0)} MiB, gzip ${LEVEL}, median of ${ROUNDS}`;
+console.log(`\n${'case'.padEnd(58)} ${'MB/s'.padStart(7)}  ratio (median, min-max of ${ROUNDS} paired)`);
+let op: string | undefined;
+for (const c of [...cases].sort(
+  (a, b) => ['encrypt', 'decrypt', 'validate'].indexOf(a.op) - ['encrypt', 'decrypt', 'validate'].indexOf(b.op),
+)) {
+  if (c.op !== op) {
+    op = c.op;
+    console.log(`-- ${op}${op === 'validate' ? ' (same file; ratio to libsignal validate())' : ''}`);
+  }
+  const ref = refOf(c.op);
+  const ratios = c.times.map((t, i) => ref.times[i]! / t);
+  const mbps = size / 1e6 / median(c.times);
+  const ratio = median(ratios);
+  const spread = `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`;
+  console.log(
+    `${c.name.padEnd(58)} ${mbps.toFixed(1).padStart(7)}  ${ratio.toFixed(2)}x${c.reference ? '' : ` (${spread})`}`,
+  );
+  recordResult({
+    bench: 'container',
+    op: c.op,
+    impl: c.impl,
+    mbps,
+    ...(c.reference ? { reference: true } : { ratio }),
+    note,
+  });
 }
 console.log(
-  `\npeak RSS ${rssMiB().toFixed(0)} MiB (after generating the input: ${rssBase.toFixed(0)} MiB; input held in memory)`,
+  `\npeak RSS ${rssMiB().toFixed(0)} MiB (after loading the input: ${rssBase.toFixed(0)} MiB; input and file held in memory)`,
 );
