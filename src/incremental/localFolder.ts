@@ -31,7 +31,8 @@ import {
 } from '../keys/hierarchy.js';
 import { encryptAttachmentStream } from '../media/attachment.js';
 import { localBackupFileName } from '../media/names.js';
-import type { ByteSource, RereadableSource } from '../media/source.js';
+import { type ByteSource, iterateBytes } from '../internal/stream.js';
+import type { RereadableSource } from '../media/source.js';
 import type { RandomSource } from '../random.js';
 import {
   decodeFilesList,
@@ -239,7 +240,7 @@ function addMedium(media: Map<string, LocalMedium>, l: MediaLocator, backend: Cr
 }
 
 async function* hashing(source: ByteSource, hash: { update(b: Uint8Array): void }): AsyncGenerator<Uint8Array> {
-  for await (const chunk of source as AsyncIterable<Uint8Array>) {
+  for await (const chunk of iterateBytes(source, 'frames')) {
     hash.update(chunk);
     yield chunk;
   }

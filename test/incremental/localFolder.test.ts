@@ -241,6 +241,29 @@ describe('local backup folder', () => {
   });
 });
 
+describe('frames given as a stream', () => {
+  it('reads a ReadableStream through its reader (engines without ReadableStream async iteration)', async () => {
+    const media = makeMedia(3, 5);
+    const binproto = makeFrames(media);
+    // Only getReader(): what a ReadableStream offers where it is not async-iterable.
+    const readerOnly = () => {
+      const stream = new ReadableStream<Uint8Array>({
+        start(c) {
+          for (let i = 0; i < binproto.length; i += 100) c.enqueue(binproto.slice(i, i + 100));
+          c.close();
+        },
+      });
+      return { getReader: () => stream.getReader() } as unknown as ReadableStream<Uint8Array>;
+    };
+    const storage = new MemoryStorage();
+    const r = await createLocalBackup(storage, { ...keys, frames: readerOnly, media: mediaSource(media), now: T0 });
+    expect(r.mediaWritten).toBe(3);
+    const verified = await verifyLocalBackup(storage, { ...keys });
+    expect(verified.problems).toEqual([]);
+    expect(verified.frames).toBeGreaterThan(0);
+  });
+});
+
 describe('crash safety (fault injection at every storage operation)', () => {
   it('an interrupted create never damages the previous snapshot, and a re-run completes', async () => {
     const first = makeMedia(4, 10, [100, 3000]);
