@@ -25,10 +25,10 @@ import type {
   StickerPack,
 } from '../frames/schema.js';
 import type { StoreLayout } from '../incremental/plan.js';
-import { assertBytes } from '../internal/bytes.js';
+import { assertBytes, concatByteList } from '../internal/bytes.js';
 import { type BackupMetadata, createBackupMetadata } from '../keys/forwardSecrecy.js';
 import { type Aci, deriveBackupId, deriveBackupKey, deriveMessageBackupKey, type SplitKey } from '../keys/hierarchy.js';
-import { type BackupPurpose, ExclusionPolicy, type ExclusionReport } from '../policy/exclusions.js';
+import { assertPurpose, type BackupPurpose, ExclusionPolicy, type ExclusionReport } from '../policy/exclusions.js';
 import { randomBytes, type RandomSource } from '../random.js';
 import { type BackupMedia, MediaCollector } from './media.js';
 import { OrderChecker } from './order.js';
@@ -171,9 +171,7 @@ export class BackupWriter {
    */
   constructor(options: BackupWriterOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
-    if (!['remote', 'transfer', 'takeout'].includes(options.purpose)) {
-      throw new TypeError(`"purpose" expected remote, transfer or takeout, got ${String(options.purpose)}`);
-    }
+    assertPurpose(options.purpose);
     if (options.mediaLayout !== undefined && !['media-tier', 'local'].includes(options.mediaLayout)) {
       throw new TypeError(`"mediaLayout" expected media-tier or local, got ${String(options.mediaLayout)}`);
     }
@@ -314,12 +312,6 @@ export class BackupWriter {
     const result = await this.writeTo(content, (c) => {
       parts.push(c);
     });
-    const bytes = new Uint8Array(result.bytes);
-    let offset = 0;
-    for (const p of parts) {
-      bytes.set(p, offset);
-      offset += p.length;
-    }
-    return { bytes, result };
+    return { bytes: concatByteList(parts), result };
   }
 }

@@ -91,7 +91,8 @@ function big(v: Int64): bigint | undefined {
   return typeof v === 'bigint' ? v : BigInt(v);
 }
 
-function assertPurpose(purpose: unknown): asserts purpose is BackupPurpose {
+/** Throws a TypeError naming `purpose` unless it is one of the three {@link BackupPurpose} values. */
+export function assertPurpose(purpose: unknown): asserts purpose is BackupPurpose {
   if (purpose !== 'remote' && purpose !== 'transfer' && purpose !== 'takeout') {
     throw new TypeError(`"purpose" expected remote, transfer or takeout, got ${String(purpose)}`);
   }
