@@ -6,18 +6,16 @@
 
 import type { FilePointer } from '../frames/schema.js';
 import type { MediaReference, StoreLayout } from '../incremental/plan.js';
-import { toHex } from '../internal/bytes.js';
-import { localBackupFileName, mediaIdToBase64Url } from '../media/names.js';
+import { forEachFilePointer, hasMediaTierThumbnail, thumbnailSizeEstimate } from '../incremental/references.js';
 import { deriveMediaId } from '../keys/hierarchy.js';
+import { localBackupFileName, mediaIdToBase64Url, mediaName, thumbnailMediaName } from '../media/names.js';
+
+export { forEachFilePointer };
 
 /** Attachment keys are 64 bytes (AES key then HMAC key; clients §1). */
 const ATTACHMENT_KEY_LENGTH = 64;
 /** plaintextHash is a SHA-256 (clients §1). */
 const PLAINTEXT_HASH_LENGTH = 32;
-/** Suffix of a thumbnail's media name (clients §2.1: `mediaName + "_thumbnail"`). */
-const THUMBNAIL_SUFFIX = '_thumbnail';
-/** Thumbnails are at most 8 KiB (Desktop `MAX_BACKUP_THUMBNAIL_SIZE`, clients §2.4): the planner's estimate. */
-const THUMBNAIL_SIZE_ESTIMATE = 8 * 1024;
 
 /** One medium a backup references, with what every store needs to find it. */
 export interface BackupMedia extends MediaReference {
@@ -29,24 +27,6 @@ export interface BackupMedia extends MediaReference {
   readonly key: Uint8Array;
   readonly plaintextHash: Uint8Array;
   readonly localKey?: Uint8Array;
-}
-
-/** Calls `visit` for every FilePointer inside `value` (any object with a `locatorInfo`), depth first. */
-export function forEachFilePointer(value: unknown, visit: (pointer: FilePointer) => void): void {
-  if (typeof value !== 'object' || value === null || value instanceof Uint8Array) return;
-  if (Array.isArray(value)) {
-    for (const v of value) forEachFilePointer(v, visit);
-    return;
-  }
-  const record = value as Record<string, unknown>;
-  if (record.locatorInfo != null && typeof record.locatorInfo === 'object') {
-    visit(record as FilePointer);
-    return;
-  }
-  for (const key in record) {
-    const v = record[key];
-    if (typeof v === 'object' && v !== null) forEachFilePointer(v, visit);
-  }
 }
 
 /**
@@ -83,7 +63,7 @@ export class MediaCollector {
     const hash = li?.plaintextHash;
     if (!(key instanceof Uint8Array) || key.length !== ATTACHMENT_KEY_LENGTH) return;
     if (!(hash instanceof Uint8Array) || hash.length !== PLAINTEXT_HASH_LENGTH) return;
-    const name = toHex(hash) + toHex(key);
+    const name = mediaName(hash, key);
     const contentType = typeof pointer.contentType === 'string' ? pointer.contentType : undefined;
     const size = Number(li?.size ?? 0);
     this.#put(name, sentAtMs, excluded, () => {
@@ -105,14 +85,14 @@ export class MediaCollector {
         ...(localKey === undefined ? {} : { localKey, localName }),
       };
     });
-    if (this.#thumbnails && contentType !== undefined && /^(image|video)\//.test(contentType)) {
-      const thumbName = name + THUMBNAIL_SUFFIX;
+    if (this.#thumbnails && hasMediaTierThumbnail(contentType)) {
+      const thumbName = thumbnailMediaName(name);
       const thumbId = mediaIdToBase64Url(deriveMediaId(this.#rootKey, thumbName));
       this.#put(thumbName, sentAtMs, excluded, () => ({
         mediaName: thumbName,
         mediaId: thumbId,
         mediaIdBase64Url: thumbId,
-        size: THUMBNAIL_SIZE_ESTIMATE,
+        size: thumbnailSizeEstimate(size),
         sentAtMs,
         thumbnail: true,
         excluded,

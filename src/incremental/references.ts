@@ -44,7 +44,10 @@ function toNumber(x: unknown): number {
   return typeof x === 'number' ? x : 0;
 }
 
-/** Calls `visit` for every FilePointer inside a decoded message. */
+/**
+ * Calls `visit` for every FilePointer inside `message` (a decoded Frame, ChatItem or any part of
+ * one): every object with a `locatorInfo`, depth first. Unknown-field bytes are not walked.
+ */
 export function forEachFilePointer(message: unknown, visit: (pointer: FilePointer) => void): void {
   const walk = (value: unknown): void => {
     if (typeof value !== 'object' || value === null || value instanceof Uint8Array) return;
@@ -92,6 +95,16 @@ export function backupInfoTime(bytes: Uint8Array): { info: BackupInfo; timeMs: n
   return { info, timeMs: toNumber(info.backupTimeMs) };
 }
 
+/** True when the clients make a media-tier thumbnail for this content type. */
+export function hasMediaTierThumbnail(contentType: string | undefined): boolean {
+  return contentType !== undefined && THUMBNAIL_TYPES.test(contentType);
+}
+
+/** The planner's size estimate of a thumbnail of a `size`-byte medium: at most 8 KiB. */
+export function thumbnailSizeEstimate(size: number): number {
+  return Math.min(size, THUMBNAIL_SIZE_ESTIMATE);
+}
+
 /**
  * The planner's input for the media tier from a backup's locators: one reference per medium
  * with a plaintext hash and key, plus its thumbnail for images and videos. `mediaId` is left
@@ -104,10 +117,10 @@ export function mediaTierReferences(locators: Iterable<MediaLocator>): MediaRefe
     const name = mediaName(l.plaintextHash, l.key);
     const contentType = l.contentType ?? '';
     refs.push({ mediaName: name, size: l.size, sentAtMs: l.sentAtMs, thumbnail: false, contentType });
-    if (THUMBNAIL_TYPES.test(contentType)) {
+    if (hasMediaTierThumbnail(contentType)) {
       refs.push({
         mediaName: thumbnailMediaName(name),
-        size: Math.min(l.size, THUMBNAIL_SIZE_ESTIMATE),
+        size: thumbnailSizeEstimate(l.size),
         sentAtMs: l.sentAtMs,
         thumbnail: true,
         contentType: 'image/jpeg',
