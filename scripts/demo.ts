@@ -21,7 +21,7 @@ import { join, relative } from 'node:path';
 import { once } from 'node:events';
 import { BackupReader } from '../src/api/reader.js';
 import { extendSyntheticAccount, generateSyntheticAccount, type SyntheticAccount } from '../src/api/synthetic.js';
-import { type BackupContent, type BackupWriteResult, BackupWriter } from '../src/api/writer.js';
+import { type BackupWriteResult, BackupWriter } from '../src/api/writer.js';
 import { encodeFrame } from '../src/frames/codec.js';
 import { createLocalBackup } from '../src/incremental/localFolder.js';
 import { openLocalSnapshot, verifyLocalBackup } from '../src/incremental/localRead.js';
@@ -50,20 +50,6 @@ function check(ok: boolean, what: string): boolean {
   return ok;
 }
 const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
-
-function contentOf(acc: SyntheticAccount): BackupContent {
-  return {
-    backupInfo: acc.backupInfo,
-    account: acc.account,
-    recipients: acc.recipients,
-    chats: acc.chats,
-    stickerPacks: acc.stickerPacks,
-    adHocCalls: acc.adHocCalls,
-    notificationProfiles: acc.notificationProfiles,
-    chatFolders: acc.chatFolders,
-    chatItems: acc.chatItems(),
-  };
-}
 
 /** The frames a backup of `acc` must hold after the remote policy, as hex, in order. */
 function expectedFrameHexes(acc: SyntheticAccount): string[] {
@@ -137,7 +123,7 @@ async function writeLocal(acc: SyntheticAccount, nowMs: number) {
     recoveryKey: acc.recoveryKey,
     aci: acc.aci,
     frames: () =>
-      writer.plaintext(contentOf(acc), (r) => {
+      writer.plaintext(acc.backupContent(), (r) => {
         report = r;
       }),
     media: (request) => byHash.get(request.plaintextHashHex),
@@ -175,7 +161,7 @@ async function main(): Promise<void> {
         process.stderr.write(`          ${p.chatItemsRead} chat items\r`);
       }
     },
-  }).writeTo(contentOf(acc), async (chunk) => {
+  }).writeTo(acc.backupContent(), async (chunk) => {
     if (!file.write(chunk)) await once(file, 'drain');
   });
   file.end();

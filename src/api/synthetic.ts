@@ -23,6 +23,7 @@ import type {
 } from '../frames/schema.js';
 import { bytesToUuid } from '../internal/bytes.js';
 import { RECOVERY_KEY_ALPHABET } from '../keys/constants.js';
+import type { BackupContent, BackupWriter, Records } from './writer.js';
 
 /** Size parameters of {@link generateSyntheticAccount}. Defaults are the demo's account. */
 export interface SyntheticAccountOptions {
@@ -79,6 +80,26 @@ export interface SyntheticAccount {
   messageCount: number;
   /** The chat items in render order, generated afresh on each call (the same every time). */
   chatItems(): Generator<ChatItem>;
+  /**
+   * Everything {@link BackupWriter} takes to back this account up: its records, and `chatItems`
+   * (default: a fresh {@link chatItems} run).
+   */
+  backupContent(chatItems?: Records<ChatItem>): BackupContent;
+}
+
+/** The account's records as a {@link BackupContent}. */
+function contentOf(account: SyntheticAccount, chatItems: Records<ChatItem> = account.chatItems()): BackupContent {
+  return {
+    backupInfo: account.backupInfo,
+    account: account.account,
+    recipients: account.recipients,
+    chats: account.chats,
+    stickerPacks: account.stickerPacks,
+    adHocCalls: account.adHocCalls,
+    notificationProfiles: account.notificationProfiles,
+    chatFolders: account.chatFolders,
+    chatItems,
+  };
 }
 
 const DEFAULTS = {
@@ -401,6 +422,7 @@ export function generateSyntheticAccount(options: SyntheticAccountOptions = {}):
     attachments,
     messageCount: messages,
     chatItems,
+    backupContent: (items) => contentOf(result, items),
   };
   internals.set(result, { seed, plans, startMs });
   return result;
@@ -487,6 +509,7 @@ export function extendSyntheticAccount(
     attachments,
     messageCount: first + added,
     chatItems,
+    backupContent: (items) => contentOf(result, items),
   };
   internals.set(result, inner);
   return result;

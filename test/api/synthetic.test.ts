@@ -103,3 +103,23 @@ describe('extendSyntheticAccount', () => {
     expect(() => extendSyntheticAccount({ ...acc })).toThrow(TypeError);
   });
 });
+
+describe('SyntheticAccount.backupContent', () => {
+  it('holds the records of its own account, also after extendSyntheticAccount', async () => {
+    const acc = generateSyntheticAccount({ contacts: 3, groups: 1, messages: 40, attachments: 4 });
+    const later = extendSyntheticAccount(acc, { messages: 5, attachments: 1 });
+    for (const a of [acc, later]) {
+      const c = a.backupContent();
+      expect(c.backupInfo).toBe(a.backupInfo);
+      expect(c.account).toBe(a.account);
+      expect(c.recipients).toBe(a.recipients);
+      expect(c.chats).toBe(a.chats);
+      expect(c.chatFolders).toBe(a.chatFolders);
+      let n = 0;
+      for await (const _ of c.chatItems as Iterable<unknown>) n++;
+      expect(n).toBe(a.messageCount);
+    }
+    expect(later.backupContent().backupInfo.backupTimeMs).not.toBe(acc.backupInfo.backupTimeMs);
+    expect(acc.backupContent([]).chatItems).toEqual([]);
+  });
+});

@@ -10,23 +10,6 @@ import { decodeBackup } from '../../src/frames/stream.js';
 import { toHex } from '../../src/internal/bytes.js';
 import { type BackupPurpose, ExclusionPolicy } from '../../src/policy/exclusions.js';
 
-function content(
-  acc: SyntheticAccount,
-  items: Iterable<ChatItem> | AsyncIterable<ChatItem> = acc.chatItems(),
-): BackupContent {
-  return {
-    backupInfo: acc.backupInfo,
-    account: acc.account,
-    recipients: acc.recipients,
-    chats: acc.chats,
-    stickerPacks: acc.stickerPacks,
-    adHocCalls: acc.adHocCalls,
-    notificationProfiles: acc.notificationProfiles,
-    chatFolders: acc.chatFolders,
-    chatItems: items,
-  };
-}
-
 /** The frames a backup of `acc` must contain, in order, encoded: the policy applied independently. */
 function expectedFrames(acc: SyntheticAccount, purpose: BackupPurpose): string[] {
   const frames: Frame[] = [
@@ -48,7 +31,7 @@ function expectedFrames(acc: SyntheticAccount, purpose: BackupPurpose): string[]
 
 async function roundTrip(acc: SyntheticAccount, purpose: BackupPurpose) {
   const key = { recoveryKey: acc.recoveryKey, aci: acc.aci };
-  const { bytes, result } = await new BackupWriter({ purpose, key }).writeToBytes(content(acc));
+  const { bytes, result } = await new BackupWriter({ purpose, key }).writeToBytes(acc.backupContent());
   const reader = await BackupReader.open(bytes, key);
   const got: string[] = [];
   for await (const f of reader.frames()) got.push(toHex(encodeFrame(f)));
@@ -128,13 +111,13 @@ describe('BackupWriter -> BackupReader', () => {
       purpose: 'remote',
       key: { recoveryKey: acc.recoveryKey, aci: acc.aci },
       mediaLayout: 'local',
-    }).writeToBytes(content(acc));
+    }).writeToBytes(acc.backupContent());
     expect(local.result.media.every((m) => m.mediaId === m.localName)).toBe(true);
     const transfer = await new BackupWriter({
       purpose: 'transfer',
       key: { recoveryKey: acc.recoveryKey, aci: acc.aci },
       thumbnails: true,
-    }).writeToBytes(content(acc));
+    }).writeToBytes(acc.backupContent());
     expect(transfer.result.media.length).toBeGreaterThan(acc.attachments.length); // view-once kept, plus thumbnails
     expect(transfer.result.media.filter((m) => m.thumbnail).every((m) => m.mediaName.endsWith('_thumbnail'))).toBe(
       true,
@@ -146,7 +129,7 @@ describe('BackupWriter -> BackupReader', () => {
     const writer = new BackupWriter({ purpose: 'remote', key: { recoveryKey: acc.recoveryKey, aci: acc.aci } });
     const parts: Uint8Array[] = [];
     let result: BackupWriteResult | undefined;
-    for await (const p of writer.plaintext(content(acc), (r) => {
+    for await (const p of writer.plaintext(acc.backupContent(), (r) => {
       result = r;
     }))
       parts.push(p);
@@ -181,7 +164,7 @@ describe('BackupWriter -> BackupReader', () => {
     }
     const seenAtChunk: number[] = [];
     await new BackupWriter({ purpose: 'transfer', key: { recoveryKey: acc.recoveryKey, aci: acc.aci } }).writeTo(
-      content(acc, items()),
+      acc.backupContent(items()),
       () => {
         seenAtChunk.push(produced);
       },
@@ -195,7 +178,7 @@ describe('BackupWriter -> BackupReader', () => {
     const acc = generateSyntheticAccount({ messages: 20, attachments: 0, contacts: 2, groups: 0 });
     const token = new Uint8Array(32).fill(0xab);
     const key = { recoveryKey: acc.recoveryKey, aci: acc.aci, forwardSecrecyToken: token };
-    const { bytes, result } = await new BackupWriter({ purpose: 'remote', key }).writeToBytes(content(acc));
+    const { bytes, result } = await new BackupWriter({ purpose: 'remote', key }).writeToBytes(acc.backupContent());
     expect(toHex(bytes.subarray(0, 8))).toBe('534241434b555001'); // "SBACKUP\x01" (format §3.1)
     expect(result.metadata).toBeDefined();
     const reader = await BackupReader.open(bytes, key);
@@ -221,7 +204,7 @@ describe('BackupWriter rejects what the format forbids, naming the record', () =
 
   it('a chat item whose chat is unknown', async () => {
     const bad: ChatItem = { ...[...acc.chatItems()][0]!, chatId: 99n, dateSent: 12345n };
-    expect(await failure(content(acc, [bad]))).toEqual({
+    expect(await failure(acc.backupContent([bad]))).toEqual({
       code: 'ORDER_VIOLATION',
       message: 'chat item 12345 in chat 99: no chat with id 99 was given before it',
     });
@@ -229,29 +212,33 @@ describe('BackupWriter rejects what the format forbids, naming the record', () =
 
   it('a chat item whose author or reaction author is unknown', async () => {
     const item = [...acc.chatItems()].find((i) => i.incoming != null)!;
-    const f = await failure(content(acc, [{ ...item, authorId: 77n }]));
+    const f = await failure(acc.backupContent([{ ...item, authorId: 77n }]));
     expect(f.code).toBe('ORDER_VIOLATION');
     expect(f.message).toMatch(/authorId.*no recipient with id 77/);
   });
 
   it('a chat given before its recipient', async () => {
     const chats = [...acc.chats];
-    const f = await failure({ ...content(acc), recipients: acc.recipients.slice(0, 3), chats });
+    const f = await failure({ ...acc.backupContent(), recipients: acc.recipients.slice(0, 3), chats });
     expect(f).toMatchObject({ code: 'ORDER_VIOLATION' });
     expect(f.message).toMatch(/^chat 2: no recipient with id \d+ was given before it$/);
   });
 
   it('a duplicate recipient id, a missing Self, a missing account, a bad media root key', async () => {
-    expect((await failure({ ...content(acc), recipients: [...acc.recipients, acc.recipients[3]!] })).message).toMatch(
-      /recipient \d+: the id is used twice/,
-    );
-    expect((await failure({ ...content(acc, []), recipients: acc.recipients.slice(1), chats: [] })).message).toMatch(
-      /exactly one Self recipient, got 0/,
-    );
-    expect((await failure({ ...content(acc), account: undefined as never })).code).toBe('INVALID_BACKUP');
     expect(
-      (await failure({ ...content(acc), backupInfo: { ...acc.backupInfo, mediaRootBackupKey: new Uint8Array(5) } }))
-        .message,
+      (await failure({ ...acc.backupContent(), recipients: [...acc.recipients, acc.recipients[3]!] })).message,
+    ).toMatch(/recipient \d+: the id is used twice/);
+    expect(
+      (await failure({ ...acc.backupContent([]), recipients: acc.recipients.slice(1), chats: [] })).message,
+    ).toMatch(/exactly one Self recipient, got 0/);
+    expect((await failure({ ...acc.backupContent(), account: undefined as never })).code).toBe('INVALID_BACKUP');
+    expect(
+      (
+        await failure({
+          ...acc.backupContent(),
+          backupInfo: { ...acc.backupInfo, mediaRootBackupKey: new Uint8Array(5) },
+        })
+      ).message,
     ).toMatch(/mediaRootBackupKey must be 32 bytes/);
   });
 

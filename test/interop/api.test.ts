@@ -183,17 +183,7 @@ describe('validate() accepts every backup BackupWriter makes', () => {
         for (const size of cases) {
           const acc = generateSyntheticAccount(size);
           const key = { recoveryKey: acc.recoveryKey, aci: acc.aci, ...(token ? { forwardSecrecyToken: token } : {}) };
-          const { bytes, result } = await new BackupWriter({ purpose, key }).writeToBytes({
-            backupInfo: acc.backupInfo,
-            account: acc.account,
-            recipients: acc.recipients,
-            chats: acc.chats,
-            stickerPacks: acc.stickerPacks,
-            adHocCalls: acc.adHocCalls,
-            notificationProfiles: acc.notificationProfiles,
-            chatFolders: acc.chatFolders,
-            chatItems: acc.chatItems(),
-          });
+          const { bytes, result } = await new BackupWriter({ purpose, key }).writeToBytes(acc.backupContent());
           const theirs = new MessageBackupKey({
             accountEntropy: acc.recoveryKey,
             aci: libsignal.address.Aci.fromUuid(acc.aci),
