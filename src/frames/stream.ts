@@ -221,7 +221,7 @@ export class FrameSplitter {
 }
 
 /** Decodes one raw message as BackupInfo (index 0) or Frame, adding its position to any error. */
-export function decodeRecord(message: RawMessage): BackupRecord {
+function decodeRecord(message: RawMessage): BackupRecord {
   try {
     const size = message.bytes.length;
     return message.index === 0

@@ -48,7 +48,7 @@ import { backupInfoTime, localLocatorsOfFrameBytes, type MediaLocator } from './
 import { type BackupStorage, readAll } from './storage.js';
 
 /** Directory of the shared media store. */
-export const FILES_DIR = 'files';
+const FILES_DIR = 'files';
 /** Snapshots kept after a run, counting the new one (Android `deleteOldBackups(limit = 2)`). */
 export const DEFAULT_KEEP_SNAPSHOTS = 2;
 /** Media encrypted and written at once. */
@@ -168,7 +168,7 @@ export function mediaFilePath(localName: string): string {
 }
 
 /** The local media name a path under `files/` holds, or `undefined` for anything else (debris). */
-export function localNameOfPath(path: string): string | undefined {
+function localNameOfPath(path: string): string | undefined {
   const parts = path.split('/');
   if (parts.length !== 3 || parts[0] !== FILES_DIR) return undefined;
   const name = parts[2]!;
