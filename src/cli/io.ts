@@ -5,6 +5,7 @@ import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isBackupError } from '../errors.js';
 import { fromHex, uuidToBytes } from '../internal/bytes.js';
+import type { SplitKey } from '../keys/hierarchy.js';
 import { normalizeRecoveryKey } from '../keys/recoveryKey.js';
 
 /** Exit status of a command: 0 ok, 1 data rejected or problems found, 2 usage error. */
@@ -98,6 +99,11 @@ export async function recoveryKeyOption(value: string | undefined, ctx: CliConte
 
 export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+/** A split key as JSON: `{ hmacKey, aesKey }` in hex. */
+export function splitKeyJson(key: SplitKey): { hmacKey: string; aesKey: string } {
+  return { hmacKey: hex(key.hmacKey), aesKey: hex(key.aesKey) };
 }
 
 export function printJson(ctx: CliContext, value: unknown): void {

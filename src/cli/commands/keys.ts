@@ -10,7 +10,6 @@ import {
   deriveMediaId,
   deriveMessageBackupKey,
   deriveThumbnailTransitKey,
-  type SplitKey,
 } from '../../keys/hierarchy.js';
 import {
   aciOption,
@@ -21,10 +20,9 @@ import {
   parse,
   printJson,
   recoveryKeyOption,
+  splitKeyJson,
   UsageError,
 } from '../io.js';
-
-const split = (k: SplitKey) => ({ hmacKey: hex(k.hmacKey), aesKey: hex(k.aesKey) });
 
 export const keygen: Command = {
   summary: 'print a new recovery key',
@@ -84,13 +82,13 @@ your shell history, set SBACKUP_AEP instead of --aep, or pass --aep - and write 
       out.backupId = hex(backupId);
       out.backupIdPrivateKey = hex(pair.privateKey);
       out.backupIdPublicKey = hex(pair.publicKey);
-      out.messageBackupKey = split(deriveMessageBackupKey(backupKey, backupId, token));
+      out.messageBackupKey = splitKeyJson(deriveMessageBackupKey(backupKey, backupId, token));
     }
     if (mediaRootKey !== undefined && mediaName !== undefined) {
       const mediaId = deriveMediaId(mediaRootKey, mediaName);
       out.mediaId = hex(mediaId);
-      out.mediaEncryptionKey = split(deriveMediaEncryptionKey(mediaRootKey, mediaId));
-      out.thumbnailTransitKey = split(deriveThumbnailTransitKey(mediaRootKey, mediaId));
+      out.mediaEncryptionKey = splitKeyJson(deriveMediaEncryptionKey(mediaRootKey, mediaId));
+      out.thumbnailTransitKey = splitKeyJson(deriveThumbnailTransitKey(mediaRootKey, mediaId));
     }
     printJson(ctx, out);
     return EXIT_OK;

@@ -2,7 +2,6 @@
 
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { SplitKey } from '../../keys/hierarchy.js';
 import { type AttachmentInfo, decryptAttachmentStream, encryptAttachmentStream } from '../../media/attachment.js';
 import { ATTACHMENT_KEY_LENGTH, HASH_LENGTH, IV_LENGTH } from '../../media/constants.js';
 import { mediaName, mediaTierKeys } from '../../media/names.js';
@@ -15,11 +14,10 @@ import {
   parse,
   printJson,
   requireOption,
+  splitKeyJson,
   UsageError,
   writeFileAtomically,
 } from '../io.js';
-
-const split = (k: SplitKey) => ({ hmacKey: hex(k.hmacKey), aesKey: hex(k.aesKey) });
 
 /** A re-readable file source: each call opens the file again. */
 const fileSource = (path: string) => () => createReadStream(path) as AsyncIterable<Uint8Array>;
@@ -135,8 +133,8 @@ thumbnailTransitKey ({hmacKey, aesKey}, split HMAC key first as libsignal derive
     printJson(ctx, {
       mediaId: hex(k.mediaId),
       mediaIdBase64Url: k.mediaIdBase64Url,
-      mediaEncryptionKey: split(k.mediaEncryptionKey),
-      thumbnailTransitKey: split(k.thumbnailTransitKey),
+      mediaEncryptionKey: splitKeyJson(k.mediaEncryptionKey),
+      thumbnailTransitKey: splitKeyJson(k.thumbnailTransitKey),
     });
     return EXIT_OK;
   },
