@@ -67,6 +67,8 @@ export function assertRecoveryKey(key: string): void {
 }
 
 function describeChar(c: string): string {
+  // An uppercase letter is a key character in the wrong case: naming it would leak it.
+  if (/^[A-Z]$/.test(c)) return 'an uppercase letter';
   const code = c.codePointAt(0)!;
   if (code < 0x20 || code === 0x7f) return `control character U+${code.toString(16).padStart(4, '0').toUpperCase()}`;
   return `"${c}"`;

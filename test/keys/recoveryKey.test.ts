@@ -87,6 +87,19 @@ describe('recovery key', () => {
     expect(() => assertRecoveryKey(`${'a'.repeat(63)}\u0000`)).toThrow(/control character U\+0000/);
   });
 
+  it('does not echo an uppercase letter: its lowercase form is a character of the key', () => {
+    // deriveBackupKey('K...') must not write the key's first character into logs.
+    const key = `K${'7'.repeat(63)}`;
+    let message = '';
+    try {
+      assertRecoveryKey(key);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/character 1 \(an uppercase letter\)/);
+    expect(message).not.toMatch(/[Kk]"/);
+  });
+
   it('rejects every invalid input with INVALID_RECOVERY_KEY and nothing else (property)', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 100 }), (s) => {
