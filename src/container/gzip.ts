@@ -6,6 +6,7 @@
 
 import type { CryptoBackend, DeflateStream, InflateStream, MaybePromise } from '../backends/types.js';
 import { BackupError } from '../errors.js';
+import { MAX_VARINT32_BYTES, writeVarint } from '../internal/wire.js';
 import { storedDeflate } from './stored.js';
 
 /**
@@ -95,6 +96,23 @@ export class GzipWriter {
     const out = this.deflate.push(data);
     if (out instanceof Promise) return this.settle(out);
     this.emit(out);
+  }
+
+  /**
+   * Fast path: stages `varint(len) || message` when both fit in the stage (nothing to compress
+   * yet), and returns the bytes added; returns 0 and does nothing when they do not fit.
+   */
+  stageDelimited(message: Uint8Array): number {
+    const n = message.length;
+    if (this.staged + n + MAX_VARINT32_BYTES > this.stage.length) return 0;
+    const start = this.staged;
+    const at = writeVarint(this.stage, start, n);
+    this.stage.set(message, at);
+    this.staged = at + n;
+    const added = this.staged - start;
+    this.uncompressedLength += added;
+    this.sinceFlush += added;
+    return added;
   }
 
   /** Adds uncompressed bytes. */

@@ -6,9 +6,9 @@
  */
 
 import { defaultAsyncBackend } from '../backends/auto.js';
-import type { CbcStream, CryptoBackend, Hasher } from '../backends/types.js';
+import type { CbcStream, CryptoBackend, Hasher, MaybePromise } from '../backends/types.js';
 import { assertBytes } from '../internal/bytes.js';
-import { varintLength, writeVarint } from '../internal/wire.js';
+import { MAX_VARINT32_BYTES, varintLength, writeVarint } from '../internal/wire.js';
 import type { SplitKey } from '../keys/hierarchy.js';
 import { type BackupMetadata, encodeBackupMetadata } from '../keys/forwardSecrecy.js';
 import { randomBytes, type RandomSource } from '../random.js';
@@ -20,6 +20,8 @@ import { bucketedPaddedLength, flushInterval, type NormalSource, paddingSize, se
 export const DEFAULT_GZIP_LEVEL = 6;
 /** Ciphertext is handed out in chunks of about this size (fewer, larger cipher calls). */
 const OUTPUT_CHUNK = 256 * 1024;
+/** Compressed chunks at least this long go to the cipher without being joined to others. */
+const DIRECT_CHUNK = 64 * 1024;
 /** A zero block reused for padding. */
 const ZEROS = /* @__PURE__ */ new Uint8Array(64 * 1024);
 
@@ -63,10 +65,25 @@ export interface EncryptBackupOptions {
 /** Input frames: encoded `Frame` messages, without length prefixes. */
 export type FrameInput = Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 
+function join(parts: Uint8Array[], length: number): Uint8Array {
+  const all = new Uint8Array(length);
+  let o = 0;
+  for (const p of parts) {
+    all.set(p, o);
+    o += p.length;
+  }
+  return all;
+}
+
 function frameKind(frame: Uint8Array): number {
   const tag = frame[0];
   // A one-byte tag with wire type 2 (length-delimited) names the oneof member directly.
   return tag !== undefined && tag < 0x80 && (tag & 7) === 2 ? tag >> 3 : 0;
+}
+
+function isSyncIterable(frames: FrameInput): frames is Iterable<Uint8Array> {
+  const o = Object(frames) as object;
+  return !(Symbol.asyncIterator in o) && Symbol.iterator in o;
 }
 
 /** Checks options early, so mistakes throw before any output. */
@@ -119,29 +136,46 @@ class Encryptor {
     return this.pendingLength >= OUTPUT_CHUNK;
   }
 
-  private take(): Uint8Array {
-    const all = new Uint8Array(this.pendingLength);
-    let o = 0;
-    for (const p of this.pending) {
-      all.set(p, o);
-      o += p.length;
-    }
-    this.pending = [];
-    this.pendingLength = 0;
-    return all;
-  }
-
-  private out(ct: Uint8Array): void {
+  private out = (ct: Uint8Array): void => {
     if (ct.length === 0) return;
     this.mac.update(ct);
     this.ready.push(ct);
+  };
+
+  private encrypt(data: Uint8Array): MaybePromise<void> {
+    const r = this.cbc.update(data);
+    if (r instanceof Promise) return r.then(this.out);
+    this.out(r);
   }
 
-  /** Encrypts what is pending (whole blocks; the rest waits). */
+  /**
+   * Encrypts what is pending (whole blocks; the cipher keeps the rest). Large chunks go to the
+   * cipher as they are; runs of small ones are joined first (fewer calls, no copy of the big ones).
+   */
   async encryptPending(): Promise<void> {
     if (this.pendingLength < BLOCK_LENGTH) return;
-    const r = this.cbc.update(this.take());
-    this.out(r instanceof Promise ? await r : r);
+    const parts = this.pending;
+    this.pending = [];
+    this.pendingLength = 0;
+    let run: Uint8Array[] = [];
+    let runLength = 0;
+    const flushRun = (): MaybePromise<void> => {
+      if (runLength === 0) return;
+      const joined = run.length === 1 ? run[0]! : join(run, runLength);
+      run = [];
+      runLength = 0;
+      return this.encrypt(joined);
+    };
+    for (const p of parts) {
+      if (p.length >= DIRECT_CHUNK) {
+        await flushRun();
+        await this.encrypt(p);
+      } else {
+        run.push(p);
+        runLength += p.length;
+      }
+    }
+    await flushRun();
   }
 
   /** Encrypts the rest with PKCS#7 and appends the MAC. */
@@ -187,6 +221,19 @@ class Schedule {
   private endBlock(): void {
     if (this.blockLength > this.largestBlock) this.largestBlock = this.blockLength;
     this.blockLength = 0;
+  }
+
+  /**
+   * Fast path for a chat item inside the region that ends no block and fits the gzip stage:
+   * stages it and returns true (no await); false when {@link message} must handle it.
+   */
+  tryChatItem(bytes: Uint8Array): boolean {
+    if (!this.inRegion || this.blockLength + bytes.length + MAX_VARINT32_BYTES >= this.blockLimit) return false;
+    const added = this.gz.stageDelimited(bytes);
+    if (added === 0) return false;
+    this.blockLength += added;
+    this.regionPosition += added;
+    return true;
   }
 
   /** Writes `varint(len) || message`, flushing where the schedule says. */
@@ -273,14 +320,33 @@ export async function* encryptBackup(
   const schedule = new Schedule(gz, options.estimatedTotalLength);
 
   await schedule.message(backupInfo, 'info');
-  let index = 1;
-  for await (const frame of frames) {
-    assertBytes(frame, `frames[${index - 1}]`);
-    await schedule.message(frame, frameKind(frame));
+  let index = 0;
+  /** Writes one frame; returns a promise only when the slow path needs one. */
+  const write = (frame: Uint8Array): Promise<void> | undefined => {
+    if (!(frame instanceof Uint8Array)) assertBytes(frame, `frames[${index}]`);
     index++;
-    if (enc.full) {
-      await enc.encryptPending();
-      for (const c of enc.drain()) yield c;
+    const kind = frameKind(frame);
+    if (kind === FRAME_CHAT_ITEM && schedule.tryChatItem(frame)) return undefined;
+    return schedule.message(frame, kind);
+  };
+  if (isSyncIterable(frames)) {
+    // No `for await` over a synchronous source: a microtask per frame costs more than the frame.
+    for (const frame of frames) {
+      const pending = write(frame);
+      if (pending !== undefined) await pending;
+      if (enc.full) {
+        await enc.encryptPending();
+        for (const c of enc.drain()) yield c;
+      }
+    }
+  } else {
+    for await (const frame of frames) {
+      const pending = write(frame);
+      if (pending !== undefined) await pending;
+      if (enc.full) {
+        await enc.encryptPending();
+        for (const c of enc.drain()) yield c;
+      }
     }
   }
   schedule.close();

@@ -100,7 +100,8 @@ function decryptStream(key: Uint8Array, iv: Uint8Array): CbcStream {
 const EMPTY = new Uint8Array(0);
 
 // Input held before it is compressed with a full flush even if no flush was asked for: bounds the
-// memory of long stretches without a scheduled flush (an extra block boundary is harmless).
+// memory of long stretches without a scheduled flush (an extra block boundary is harmless). Input
+// is copied into reused buffers of this size (fresh memory is slow to touch on small VMs).
 const DEFLATE_SEGMENT_MAX = 1 << 20;
 
 /**
@@ -111,31 +112,44 @@ const DEFLATE_SEGMENT_MAX = 1 << 20;
  * out in order, possibly one or more calls later (`finish` returns all the rest).
  */
 function zlibDeflate(level: number): DeflateStream {
-  let parts: Uint8Array[] = [];
+  /** Segment buffers free for reuse (each is returned once its job has read it). */
+  const pool: Buffer[] = [];
+  let segment: Buffer | undefined;
   let used = 0;
   /** Segments in order; each job's output is handed out only when every earlier one is out. */
   const queue: DeflateJob[] = [];
-  const start = (finish: boolean): void => {
-    if (used === 0 && !finish) return;
-    const input = parts.length === 1 ? parts[0]! : Buffer.concat(parts, used);
-    const options = { level, finishFlush: finish ? zlibConstants.Z_FINISH : zlibConstants.Z_FULL_FLUSH };
-    parts = [];
-    used = 0;
+  const compress = (input: Buffer, finish: boolean, release: (() => void) | undefined): void => {
+    const flush = finish ? zlibConstants.Z_FINISH : zlibConstants.Z_FULL_FLUSH;
     if (input.length < DEFLATE_ASYNC_MIN) {
-      queue.push({ out: view(deflateRawSync(input, options)) });
+      queue.push({ out: view(deflateRawSync(input, { level, memLevel: DEFLATE_MEM_LEVEL, finishFlush: flush })) });
+      release?.();
       return;
     }
     // Large segments go to the thread pool: several compress at once (segments are independent
-    // after a full flush) while this thread encrypts and MACs the previous ones.
+    // after a full flush) while this thread encrypts and MACs the previous ones. The output
+    // buffer fits a segment compressed to 62% or less (chat data: about 50%) in one trip.
+    const chunkSize = (input.length >> 1) + (input.length >> 3) + 4096;
     const job: DeflateJob = {};
     job.done = new Promise<void>((resolve) => {
-      deflateRaw(input, options, (error, out) => {
+      deflateRaw(input, { level, memLevel: DEFLATE_MEM_LEVEL, finishFlush: flush, chunkSize }, (error, out) => {
+        release?.();
         if (error) job.error = error;
         else job.out = view(out);
         resolve();
       });
     });
     queue.push(job);
+  };
+  const start = (finish: boolean): void => {
+    if (used === 0) {
+      if (finish) compress(Buffer.alloc(0), true, undefined);
+      return;
+    }
+    const buffer = segment!;
+    const input = buffer.subarray(0, used);
+    segment = undefined;
+    used = 0;
+    compress(input, finish, () => pool.push(buffer));
   };
   /** Output of the finished jobs at the head of the queue. */
   const ready = (): Uint8Array => {
@@ -147,14 +161,18 @@ function zlibDeflate(level: number): DeflateStream {
     }
     return outs.length === 0 ? EMPTY : outs.length === 1 ? outs[0]! : view(Buffer.concat(outs));
   };
+  const running = (): number => {
+    let n = 0;
+    for (const j of queue) if (j.out === undefined && j.error === undefined) n++;
+    return n;
+  };
   /** Waits while too many jobs run (or, to finish, for all of them). */
   const collect = (all: boolean): MaybePromise<Uint8Array> => {
     const limit = all ? 0 : DEFLATE_JOBS_MAX;
-    const waiting = queue.filter((j) => j.out === undefined && j.error === undefined);
-    if (waiting.length <= limit) return ready();
+    if (running() <= limit) return ready();
     return (async () => {
       const outs: Uint8Array[] = [];
-      while (queue.filter((j) => j.out === undefined && j.error === undefined).length > limit) {
+      while (running() > limit) {
         await queue.find((j) => j.out === undefined && j.error === undefined)!.done;
         outs.push(ready());
       }
@@ -165,7 +183,14 @@ function zlibDeflate(level: number): DeflateStream {
   return {
     push(data) {
       if (data.length === 0) return EMPTY;
-      parts.push(data.slice());
+      if (used + data.length > DEFLATE_SEGMENT_MAX) start(false);
+      if (data.length > DEFLATE_SEGMENT_MAX) {
+        // Larger than a segment buffer: compressed on its own, from a copy (the caller may reuse `data`).
+        compress(Buffer.from(data), false, undefined);
+        return collect(false);
+      }
+      segment ??= pool.pop() ?? Buffer.allocUnsafeSlow(DEFLATE_SEGMENT_MAX);
+      segment.set(data, used);
       used += data.length;
       if (used >= DEFLATE_SEGMENT_MAX) start(false);
       return collect(false);
@@ -188,6 +213,12 @@ interface DeflateJob {
   error?: Error;
 }
 
+/**
+ * zlib's memLevel (hash table of 2^(memLevel+7) heads; default 8). 9, zlib's maximum, is about 10%
+ * faster at level 6 on chat data and compresses slightly better, for 128 KiB more per compressor;
+ * the level and the 32 KiB window stay the same, and any inflater reads the result.
+ */
+const DEFLATE_MEM_LEVEL = 9;
 /** Segments shorter than this are compressed at once on this thread (a thread-pool trip costs more). */
 const DEFLATE_ASYNC_MIN = 32 * 1024;
 /** Segments compressing at once in the thread pool (libuv's default pool has 4 threads). */
