@@ -71,6 +71,13 @@ describe('docs/format.md names only codes the code has', () => {
     for (const code of named) expect(errorCodes.has(code), code).toBe(true);
   });
 
+  it('the error table of §15 lists every BackupError code, and nothing else', () => {
+    const section = spec.slice(spec.indexOf('## 15.'), spec.indexOf('## 16.'));
+    const rows = [...section.matchAll(/^\| `([A-Z][A-Z_]+)` \|/gm)].map((m) => m[1]!);
+    expect(new Set(rows)).toEqual(errorCodes);
+    expect(rows.length).toBe(errorCodes.size);
+  });
+
   it('every finding code of the validity-rule table is reported by src/validate/', () => {
     const validate = readdirSync(join(root, 'src/validate'))
       .map((f) => readFileSync(join(root, 'src/validate', f), 'utf8'))
