@@ -114,8 +114,9 @@ const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs
 function ids(b: Backup): bigint[] {
   const out: bigint[] = [];
   for (const f of b.frames) {
-    if (f.recipient) out.push(BigInt(f.recipient.id as bigint));
-    if (f.chat) out.push(BigInt(f.chat.id as bigint));
+    // An earlier mutation (depth > 1) may have left an empty recipient or chat.
+    if (f.recipient) out.push(BigInt((f.recipient.id ?? 0n) as bigint));
+    if (f.chat) out.push(BigInt((f.chat.id ?? 0n) as bigint));
   }
   return out.length ? out : [1n];
 }
@@ -335,4 +336,19 @@ export function mutate(base: Backup, seed: number): Mutant {
   }
   label ??= mutateField(b, r, edits) ?? mutateField(b, r, edits) ?? 'no change';
   return { backup: b, label, ...(edits.length ? { rawEdits: edits } : {}) };
+}
+
+/**
+ * `depth` seeded mutations applied one after the other (depth 1 is {@link mutate}); labels are
+ * joined with ` + ` and byte edits collected.
+ */
+export function mutateMany(base: Backup, seed: number, depth: number): Mutant {
+  let m = mutate(base, seed);
+  const r = rng(seed ^ 0x5bd1e995);
+  for (let i = 1; i < depth; i++) {
+    const next = mutate(m.backup, Math.floor(r() * 2 ** 31));
+    const edits = [...(m.rawEdits ?? []), ...(next.rawEdits ?? [])];
+    m = { backup: next.backup, label: `${m.label} + ${next.label}`, ...(edits.length ? { rawEdits: edits } : {}) };
+  }
+  return m;
 }
