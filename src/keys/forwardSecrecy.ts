@@ -200,6 +200,9 @@ export function encodeBackupMetadata(metadata: BackupMetadata): Uint8Array {
   return concatBytes(...parts);
 }
 
+/** Protobuf wire type of `bytes` and message fields (protobuf encoding guide). */
+const LENGTH_DELIMITED = 2;
+
 function metadataError(message: string): BackupError {
   return new BackupError('INVALID_METADATA', `backup metadata: ${message}`);
 }
@@ -223,22 +226,23 @@ export function decodeBackupMetadata(bytes: Uint8Array): BackupMetadata {
   if (fields === undefined) throw metadataError('not a well-formed MetadataPb message');
   const pairs: MetadataPair[] = [];
   let iv: Uint8Array | undefined;
+  // A known field number under another wire type is skipped, as libsignal 0.103.0 reads past it.
   for (const f of fields) {
-    if (f.field === 1 && f.bytes !== undefined) {
-      const inner = readFields(f.bytes);
+    if (f.field === 1 && f.wireType === LENGTH_DELIMITED) {
+      const inner = readFields(f.bytes!);
       if (inner === undefined) throw metadataError('a pair is not a well-formed message');
       let ct: Uint8Array | undefined;
       let pwSalt: Uint8Array | undefined;
       for (const g of inner) {
         // A repeated singular field keeps its last value, as in protobuf.
-        if (g.field === 1 && g.bytes !== undefined) ct = g.bytes;
-        if (g.field === 2 && g.bytes !== undefined) pwSalt = g.bytes;
+        if (g.field === 1 && g.wireType === LENGTH_DELIMITED) ct = g.bytes;
+        if (g.field === 2 && g.wireType === LENGTH_DELIMITED) pwSalt = g.bytes;
       }
       pairs.push({
         ct: checkLength(ct, 'pair.ct', TOKEN_PAIR_CT_LENGTH).slice(),
         pwSalt: checkLength(pwSalt, 'pair.pw_salt', TOKEN_PAIR_SALT_LENGTH).slice(),
       });
-    } else if (f.field === 2 && f.bytes !== undefined) {
+    } else if (f.field === 2 && f.wireType === LENGTH_DELIMITED) {
       iv = f.bytes;
     }
   }

@@ -14,7 +14,7 @@ import {
 } from '../../src/keys/hierarchy.js';
 import { generateRecoveryKey, isValidRecoveryKey } from '../../src/keys/recoveryKey.js';
 import vectors from '../../vectors/keys.json' with { type: 'json' };
-import { libsignal } from './oracle.js';
+import { BytesInputStream, libsignal } from './oracle.js';
 
 const { AccountEntropyPool, BackupKey } = libsignal.accountKeys;
 const { Aci } = libsignal.address;
@@ -93,6 +93,64 @@ describe('key hierarchy against libsignal-client 0.103.0', () => {
   it('agrees on every case of vectors/keys.json (including our own)', () => {
     for (const c of vectors.recoveryKeyCases) {
       compare(c.recoveryKey, c.aci, new Uint8Array(32).fill(0x5a), c.mediaName, Buffer.from(c.mediaRootKey, 'hex'));
+    }
+  });
+});
+
+describe('metadata header: wire types libsignal skips', () => {
+  // A MetadataPb with known field numbers under another wire type: libsignal-client reads past it.
+  it('our reader accepts what libsignal accepts', async () => {
+    const { encryptBackupToBytes } = await import('../../src/container/writer.js');
+    const { openBackup } = await import('../../src/container/reader.js');
+    const { encodeBackupInfo, encodeFrame } = await import('../../src/frames/codec.js');
+    const { concatBytes } = await import('../../src/internal/bytes.js');
+    const { encodeBytesField } = await import('../../src/internal/wire.js');
+    const { BackupForwardSecrecyToken } = libsignal.accountKeys as unknown as {
+      BackupForwardSecrecyToken: new (b: Uint8Array) => unknown;
+    };
+    const aep = 'm'.repeat(64);
+    const aci = '11111111-1111-1111-1111-111111111111';
+    const token = new Uint8Array(32).fill(9);
+    const backupKey = deriveBackupKey(aep);
+    const key = deriveMessageBackupKey(backupKey, deriveBackupId(backupKey, aci), token);
+    const theirKey = new MessageBackupKey({
+      accountEntropy: aep,
+      aci: Aci.fromUuid(aci),
+      forwardSecrecyToken: new BackupForwardSecrecyToken(token),
+    } as never);
+    const pair = (...extra: Uint8Array[]) =>
+      encodeBytesField(
+        1,
+        concatBytes(
+          encodeBytesField(1, new Uint8Array(48).fill(0xcc)),
+          encodeBytesField(2, new Uint8Array(32).fill(0x50)),
+          ...extra,
+        ),
+      );
+    const iv = encodeBytesField(2, new Uint8Array(12));
+    const variants: [string, Uint8Array][] = [
+      ['plain', concatBytes(pair(), iv)],
+      ['pair as varint', concatBytes(pair(), Uint8Array.of(0x08, 0x05), iv)],
+      ['pair as fixed64', concatBytes(pair(), Uint8Array.of(0x09, 1, 2, 3, 4, 5, 6, 7, 8), iv)],
+      ['iv as fixed32', concatBytes(pair(), iv, Uint8Array.of(0x15, 1, 2, 3, 4))],
+      ['ct as fixed64', concatBytes(pair(Uint8Array.of(0x09, 1, 2, 3, 4, 5, 6, 7, 8)), iv)],
+      ['pw_salt as varint', concatBytes(pair(Uint8Array.of(0x10, 0x07)), iv)],
+    ];
+    const info = encodeBackupInfo({ version: 1n, backupTimeMs: 1n, mediaRootBackupKey: new Uint8Array(32) });
+    for (const [what, metadata] of variants) {
+      const bytes = await encryptBackupToBytes(info, [encodeFrame({ account: { username: 'a' } })], { key, metadata });
+      const theirs = await libsignal.messageBackup.validate(
+        theirKey as never,
+        libsignal.messageBackup.Purpose.RemoteBackup,
+        () => new BytesInputStream(bytes),
+        BigInt(bytes.length),
+      );
+      // The account frame is not a valid AccountData, so libsignal stops there: past the header.
+      expect(theirs.errorMessage, what).toMatch(/^AccountData/);
+      const opened = await openBackup(bytes, { key });
+      let frames = 0;
+      for await (const _ of opened.frames) frames++;
+      expect(frames, what).toBe(1);
     }
   });
 });

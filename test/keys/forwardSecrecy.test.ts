@@ -87,6 +87,29 @@ describe('metadata header (MetadataPb)', () => {
     expect(encodeBackupMetadata(parsed)).toEqual(md);
   });
 
+  it('skips known field numbers with another wire type, as libsignal 0.103.0 does', () => {
+    // libsignal validates a file whose MetadataPb also holds `pair` as a varint or a fixed64 and
+    // `iv` as a fixed32 (checked against the oracle in test/interop/keys.test.ts).
+    const pair = concatBytes(
+      encodeBytesField(1, new Uint8Array(48).fill(0xcc)),
+      Uint8Array.of(0x09, 1, 2, 3, 4, 5, 6, 7, 8), // ct (field 1) as fixed64
+      encodeBytesField(2, new Uint8Array(32).fill(0x50)),
+      Uint8Array.of(0x10, 0x07), // pw_salt (field 2) as varint
+    );
+    const md = concatBytes(
+      encodeBytesField(1, pair),
+      Uint8Array.of(0x08, 0x05), // pair (field 1) as varint
+      Uint8Array.of(0x09, 1, 2, 3, 4, 5, 6, 7, 8), // pair as fixed64
+      encodeBytesField(2, new TextEncoder().encode('iv_12_bytes_')),
+      Uint8Array.of(0x15, 1, 2, 3, 4), // iv (field 2) as fixed32
+    );
+    const parsed = decodeBackupMetadata(md);
+    expect(parsed.pairs).toHaveLength(1);
+    expect(toHex(parsed.pairs[0]!.ct)).toBe('cc'.repeat(48));
+    expect(toHex(parsed.pairs[0]!.pwSalt)).toBe('50'.repeat(32));
+    expect(new TextDecoder().decode(parsed.iv)).toBe('iv_12_bytes_');
+  });
+
   const cases: [string, Uint8Array, RegExp][] = [
     ['no pair', encodeBytesField(2, new Uint8Array(12)), /missing field 'pair'/],
     [
