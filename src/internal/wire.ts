@@ -59,7 +59,7 @@ export function readVarint32(bytes: Uint8Array, offset: number, end = bytes.leng
 export interface WireField {
   field: number;
   wireType: number;
-  /** For wire type 2, the payload; for others, undefined. */
+  /** The payload: for wire type 2 its bytes, for 1 and 5 its 8 or 4 bytes; undefined for varints. */
   bytes?: Uint8Array;
   /** For wire type 0, the value (exact up to 2^53). */
   varint?: number;
