@@ -21,7 +21,7 @@ import { encodeModernHeader } from '../../src/container/layout.js';
 import { type EncryptBackupOptions, encryptBackupToBytes } from '../../src/container/writer.js';
 import { encodeBackupInfo, encodeFrame, type Frame } from '../../src/frames/codec.js';
 import { concatBytes, toHex, utf8 } from '../../src/internal/bytes.js';
-import { encodeVarint, readVarint32 } from '../../src/internal/wire.js';
+import { encodeBytesField, encodeVarint, readVarint32 } from '../../src/internal/wire.js';
 import { createBackupMetadata, encodeBackupMetadata } from '../../src/keys/forwardSecrecy.js';
 import { deriveBackupId, deriveBackupKey, deriveMessageBackupKey, type SplitKey } from '../../src/keys/hierarchy.js';
 import { nodeBackend } from '../../src/node/backend.js';
@@ -473,6 +473,36 @@ export async function generate(): Promise<Record<string, string>> {
   const lenFlip = modern.slice();
   lenFlip[8]! += 1; // metadata one byte longer: the IV's first byte is read as metadata
   bad('metadata length one too long', 'modern', lenFlip, 'INVALID_METADATA');
+  bad(
+    'metadata length is not a varint32 (6 bytes)',
+    'modern',
+    concatBytes(
+      header.subarray(0, 8),
+      Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0x01),
+      modern.subarray(header.length),
+    ),
+    'INVALID_METADATA',
+  );
+  // Hand-built headers in front of the valid modern body (the MAC does not cover the header).
+  const withMetadata = (m: Uint8Array) =>
+    concatBytes(header.subarray(0, 8), encodeVarint(m.length), m, modern.subarray(header.length));
+  const pairField = METADATA.subarray(0, METADATA.length - 14); // 0a 54 {ct, pw_salt}
+  const ivField = METADATA.subarray(METADATA.length - 14); // 12 0c iv
+  bad('metadata without an iv', 'modern', withMetadata(pairField), 'INVALID_METADATA');
+  bad(
+    'metadata with an 11-byte iv',
+    'modern',
+    withMetadata(concatBytes(pairField, encodeBytesField(2, METADATA_IV.subarray(0, 11)))),
+    'INVALID_METADATA',
+  );
+  bad(
+    'metadata with three pairs',
+    'modern',
+    withMetadata(concatBytes(pairField, pairField, pairField, ivField)),
+    'INVALID_METADATA',
+  );
+  const shortCt = encodeBytesField(1, concatBytes(encodeBytesField(1, fixed(47, 15)), encodeBytesField(2, PW_SALT)));
+  bad('metadata pair with a 47-byte ct', 'modern', withMetadata(concatBytes(shortCt, ivField)), 'INVALID_METADATA');
   bad('modern body cut to 40 bytes', 'modern', modern.subarray(0, header.length + 40), 'TRUNCATED');
   bad('flipped IV byte', 'legacy', flip(legacy, 5), 'MAC_MISMATCH');
   bad('flipped first ciphertext byte', 'legacy', flip(legacy, 16), 'MAC_MISMATCH');
