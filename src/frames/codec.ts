@@ -60,6 +60,7 @@ interface ReaderInternals {
   len: number;
   discardUnknown: boolean;
   int32(): number;
+  int32s(array?: number[]): number[];
   stringVerify(): string;
   skipType(wireType: number, depth?: number, fieldNumber?: number): ReaderInternals;
 }
@@ -105,7 +106,8 @@ class InvalidUtf8Error extends Error {
 class BigIntReader extends ReaderBase {
   /** Number of fields skipped as unknown (or with an unexpected wire type). */
   skipped = 0;
-  /** True once an enum value outside 0..1 was read (every enum of the schema names 0 and 1). */
+  /** True once an enum value outside 0..1 was read (every enum of the schema names 0 and 1;
+   * `int32` is read for enums only, the schema has no int32 fields). */
   wideEnum = false;
 
   constructor(bytes: Uint8Array) {
@@ -117,6 +119,19 @@ class BigIntReader extends ReaderBase {
     const v = super.int32();
     if (v >>> 0 > 1) this.wideEnum = true;
     return v;
+  }
+
+  /** Packed repeated enums: protobufjs reads their one-byte values without calling `int32`. */
+  override int32s(array?: number[]): number[] {
+    const from = array?.length ?? 0;
+    const out = super.int32s(array);
+    for (let i = from; i < out.length; i++) {
+      if (out[i]! >>> 0 > 1) {
+        this.wideEnum = true;
+        break;
+      }
+    }
+    return out;
   }
 
   override skipType(wireType: number, depth?: number, fieldNumber?: number): ReaderInternals {

@@ -1,9 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, decodeFrameWithStats, encodeFrame } from '../../src/frames/codec.js';
 import { isBackupError } from '../../src/errors.js';
+import { descriptor } from '../../src/frames/generated/descriptor.js';
 
 // Hand-written protobuf (encoding guide): tag = field << 3 | wire type.
 describe('decodeFrameWithStats', () => {
+  it('relies on a schema fact: every enum names 0 and 1, so only other values can lack a name', () => {
+    for (const [name, values] of Object.entries(descriptor.enums)) {
+      const numbers = new Set(Object.values(values));
+      expect([name, numbers.has(0) && numbers.has(1)]).toEqual([name, true]);
+    }
+  });
+
+  it('notices wide values in packed repeated enums too', () => {
+    // Frame { notificationProfile (7) { scheduleDaysEnabled (11, packed): [1, 0] } }, then [1, 9]
+    expect(decodeFrameWithStats(Uint8Array.of(0x3a, 0x04, 0x5a, 0x02, 0x01, 0x00)).wideEnums).toBe(false);
+    expect(decodeFrameWithStats(Uint8Array.of(0x3a, 0x04, 0x5a, 0x02, 0x01, 0x09)).wideEnums).toBe(true);
+  });
+
   it('reports no unknown fields and no wide enums for a plain frame', () => {
     // Frame { recipient (2) { id (1): 5, self (5) { avatarColor (1): 1 } } }
     const s = decodeFrameWithStats(Uint8Array.of(0x12, 0x06, 0x08, 0x05, 0x2a, 0x02, 0x08, 0x01));
