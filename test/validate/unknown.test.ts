@@ -51,7 +51,7 @@ describe('unknown fields and enum values, with their frame and path', () => {
   });
 
   it('finds the same in a frame handed over as an object', () => {
-    const frame: Frame = { recipient: { id: 1n, self: { avatarColor: 40 } } };
+    const frame = { recipient: { id: 1n, self: { avatarColor: 40 } } } as unknown as Frame;
     expect(unknowns([frame]).map((x) => x.message)).toEqual([
       'Frame.recipient.self.avatarColor: unknown AvatarColor value 40',
     ]);
