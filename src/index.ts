@@ -39,7 +39,6 @@ export {
   formatRecoveryKey,
   generateMediaRootKey,
   generateRecoveryKey,
-  hkdfSha256,
   isValidRecoveryKey,
   keyConstants,
   normalizeRecoveryKey,
@@ -118,12 +117,10 @@ export {
   decodeBackupInfo,
   decodeBackupStream,
   decodeFrame,
-  decodeMetadataPb,
   encodeBackup,
   encodeBackupInfo,
   encodeBackupStream,
   encodeFrame,
-  encodeMetadataPb,
   exportJsonLines,
   FRAME_KINDS,
   type FilePointer,
@@ -139,7 +136,6 @@ export {
   type Group,
   type JsonObject,
   type JsonValue,
-  type MetadataPb,
   type NotificationProfile,
   parseJsonBackup,
   type RawMessage,
@@ -160,7 +156,7 @@ export {
   type BackupScheduleSettings,
   type BackupScheduleState,
   type NetworkType,
-  backupSchedule,
+  evaluateBackupSchedule,
 } from './api/schedule.js';
 
 // Policy: ephemeral-content exclusions (issue 7)
@@ -188,7 +184,7 @@ export {
 } from './api/writer.js';
 export {
   type AttachmentNames,
-  type BackupContents,
+  type RestoredBackup,
   type BackupReadKey,
   BackupReader,
   type BackupReaderOptions,

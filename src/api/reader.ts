@@ -55,7 +55,7 @@ export interface AttachmentNames {
 }
 
 /** A whole backup in memory (for tests and small backups; large ones should stream `frames()`). */
-export interface BackupContents {
+export interface RestoredBackup {
   backupInfo: BackupInfo;
   account: AccountData | undefined;
   recipients: Recipient[];
@@ -176,8 +176,8 @@ export class BackupReader {
    * Reads every frame into memory, sorted by kind.
    * @throws {BackupError} as {@link frames}.
    */
-  async readAll(): Promise<BackupContents> {
-    const out: BackupContents = {
+  async readAll(): Promise<RestoredBackup> {
+    const out: RestoredBackup = {
       backupInfo: this.backupInfo,
       account: undefined,
       recipients: [],
