@@ -103,9 +103,13 @@ export function stripPkcs7(lastBlock: Uint8Array): Uint8Array {
     const inPad = i >= AES_BLOCK - n ? 1 : 0;
     bad |= inPad & (lastBlock[i] !== n ? 1 : 0);
   }
-  if (bad)
-    throw new BackupError('BAD_PADDING', 'decrypted data has invalid PKCS#7 padding (wrong key or damaged file)');
+  if (bad) throw badPadding();
   return lastBlock.slice(0, AES_BLOCK - n);
+}
+
+/** The error every backend raises for invalid PKCS#7 padding (identical on all of them). */
+export function badPadding(): BackupError {
+  return new BackupError('BAD_PADDING', 'decrypted data has invalid PKCS#7 padding (wrong key or damaged file)');
 }
 
 /** The pure-JavaScript backend (noble for crypto, fflate for DEFLATE). */

@@ -145,7 +145,8 @@ async function verifyMac(source: RandomAccessSource, header: BackupHeader, key: 
   const macEnd = source.length - MAC_LENGTH;
   const tag = new Uint8Array(MAC_LENGTH);
   let pos = header.bodyOffset;
-  for await (const chunk of source.read(header.bodyOffset)) {
+  // Chunks are used and dropped at once: a source may reuse its buffer (`scan`).
+  for await (const chunk of source.scan(header.bodyOffset)) {
     const end = pos + chunk.length;
     if (pos < macEnd) mac.update(chunk.subarray(0, Math.min(chunk.length, macEnd - pos)));
     if (end > macEnd) {
@@ -323,7 +324,8 @@ export async function openBackup(source: BackupSource, options: OpenBackupOption
   const header = parseHeader(await readPrefix(src), src.length);
   const tag = await verifyMac(src, header, options.key, backend);
   const state: BodyState = { trailer: undefined };
-  const body = decryptBody(src.read(header.bodyOffset), src.length - header.bodyOffset, tag, options, backend, state);
+  // decryptBody keeps no chunk past the next read (`coalesce` copies small ones), so `scan` is safe.
+  const body = decryptBody(src.scan(header.bodyOffset), src.length - header.bodyOffset, tag, options, backend, state);
   const { backupInfo, frames } = await splitInfo(body);
   return {
     layout: header.layout,

@@ -14,6 +14,12 @@ export interface ReopenableSource {
   readonly length: number;
   /** Opens the data from its start. Called once per pass. */
   open(): ByteStream;
+  /**
+   * Optional faster pass: reads from `offset` to the end into `buffer`, yielding views of it,
+   * each valid only until the next is requested (the reader reuses one buffer per pass instead
+   * of a fresh chunk per read). `fileSource` in `sbackup/node` provides it.
+   */
+  readInto?(offset: number, buffer: Uint8Array): AsyncIterable<Uint8Array>;
 }
 
 /** What the reader accepts: bytes, a `Blob`/`File`, or a {@link ReopenableSource}. */
@@ -22,11 +28,16 @@ export type BackupSource = Uint8Array | Blob | ReopenableSource;
 /** Internal view of a source: its length and a way to read from an offset. */
 export interface RandomAccessSource {
   readonly length: number;
+  /** Chunks from `offset` to the end; the caller may keep them. */
   read(offset: number): AsyncIterable<Uint8Array>;
+  /** Like {@link read}, but each chunk is valid only until the next is requested. */
+  scan(offset: number): AsyncIterable<Uint8Array>;
 }
 
 /** Size of the chunks cut from in-memory data (large enough for WebCrypto calls to pay off). */
 const MEMORY_CHUNK = 1 << 20;
+/** Size of the buffer a `readInto` pass reuses. */
+const SCAN_CHUNK = 1 << 20;
 
 /** Iterates a `ReadableStream` or an async iterable alike. */
 export async function* iterate(stream: ByteStream): AsyncGenerator<Uint8Array> {
@@ -72,18 +83,14 @@ function isBlob(value: unknown): value is Blob {
  */
 export function toRandomAccess(source: BackupSource): RandomAccessSource {
   if (source instanceof Uint8Array) {
-    return {
-      length: source.length,
-      async *read(offset) {
-        for (let o = offset; o < source.length; o += MEMORY_CHUNK) yield source.subarray(o, o + MEMORY_CHUNK);
-      },
+    const read = async function* (offset: number) {
+      for (let o = offset; o < source.length; o += MEMORY_CHUNK) yield source.subarray(o, o + MEMORY_CHUNK);
     };
+    return { length: source.length, read, scan: read };
   }
   if (isBlob(source)) {
-    return {
-      length: source.size,
-      read: (offset) => iterate(source.slice(offset).stream() as ReadableStream<Uint8Array>),
-    };
+    const read = (offset: number) => iterate(source.slice(offset).stream() as ReadableStream<Uint8Array>);
+    return { length: source.size, read, scan: read };
   }
   const candidate = source as Partial<ReopenableSource> | null;
   if (
@@ -94,44 +101,42 @@ export function toRandomAccess(source: BackupSource): RandomAccessSource {
     (candidate.length as number) >= 0
   ) {
     const reopenable = candidate as ReopenableSource;
-    return { length: reopenable.length, read: (offset) => skip(iterate(reopenable.open()), offset) };
+    const read = (offset: number) => skip(iterate(reopenable.open()), offset);
+    const readInto = reopenable.readInto;
+    const scan =
+      typeof readInto === 'function'
+        ? (offset: number) => skip(readInto.call(reopenable, offset, new Uint8Array(SCAN_CHUNK)), 0)
+        : read;
+    return { length: reopenable.length, read, scan };
   }
   throw new TypeError('"source" expected Uint8Array, Blob or { length, open() }');
 }
 
 /**
- * Re-cuts a stream into chunks of at least `min` bytes (except the last), copying only small
- * chunks; big ones pass through.
+ * Re-cuts a stream into chunks of at least `min` bytes (except the last): big chunks pass
+ * through; small ones are copied at once into the chunk being gathered, so that no input chunk is
+ * referenced after the next one is requested (sources may reuse their buffers).
  */
 export async function* coalesce(chunks: AsyncIterable<Uint8Array>, min: number): AsyncGenerator<Uint8Array> {
-  let parts: Uint8Array[] = [];
+  let gathered: Uint8Array | undefined;
   let size = 0;
   for await (const chunk of chunks) {
     if (size === 0 && chunk.length >= min) {
       yield chunk;
       continue;
     }
-    parts.push(chunk);
+    if (gathered === undefined || size + chunk.length > gathered.length) {
+      const bigger = new Uint8Array(Math.max(2 * min, size + chunk.length));
+      if (gathered !== undefined) bigger.set(gathered.subarray(0, size));
+      gathered = bigger;
+    }
+    gathered.set(chunk, size);
     size += chunk.length;
     if (size >= min) {
-      const out = new Uint8Array(size);
-      let o = 0;
-      for (const p of parts) {
-        out.set(p, o);
-        o += p.length;
-      }
-      yield out;
-      parts = [];
+      yield gathered.subarray(0, size);
+      gathered = undefined;
       size = 0;
     }
   }
-  if (size > 0) {
-    const out = new Uint8Array(size);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    yield out;
-  }
+  if (size > 0) yield gathered!.subarray(0, size);
 }

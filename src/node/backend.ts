@@ -11,7 +11,7 @@ import {
   deflateRaw,
   deflateRawSync,
 } from 'node:zlib';
-import { AES_BLOCK, stripPkcs7 } from '../backends/pure.js';
+import { AES_BLOCK, badPadding } from '../backends/pure.js';
 import type {
   CbcStream,
   CryptoBackend,
@@ -72,27 +72,24 @@ function encryptStream(key: Uint8Array, iv: Uint8Array): CbcStream {
 function decryptStream(key: Uint8Array, iv: Uint8Array): CbcStream {
   assertBytes(key, 'key', 32);
   assertBytes(iv, 'iv', AES_BLOCK);
-  // OpenSSL holds back the last block itself; padding is stripped by our own constant-time
-  // check so that both backends raise the same error for the same input.
-  const d = createDecipheriv('aes-256-cbc', key, iv).setAutoPadding(false);
+  // OpenSSL's own PKCS#7 handling holds the last block back until `final` (no copy per call);
+  // its padding failure becomes the same error the pure backend raises for the same input.
+  const d = createDecipheriv('aes-256-cbc', key, iv);
   let seen = 0;
-  let tail = new Uint8Array(0);
   return {
     update(data) {
       seen += data.length;
-      const out = view(d.update(data));
-      // Keep the newest decrypted block back: it may be the padded one.
-      const joined = tail.length === 0 ? out : Buffer.concat([tail, out]);
-      const keep = Math.min(joined.length, AES_BLOCK);
-      tail = joined.slice(joined.length - keep);
-      return joined.subarray(0, joined.length - keep);
+      return view(d.update(data));
     },
     final() {
       if (seen === 0 || seen % AES_BLOCK !== 0) {
         throw new BackupError('TRUNCATED', 'ciphertext is not a whole number of AES blocks (file truncated)');
       }
-      d.final();
-      return stripPkcs7(tail);
+      try {
+        return view(d.final());
+      } catch {
+        throw badPadding();
+      }
     },
   };
 }
@@ -121,7 +118,12 @@ function zlibDeflate(level: number): DeflateStream {
   const compress = (input: Buffer, finish: boolean, release: (() => void) | undefined): void => {
     const flush = finish ? zlibConstants.Z_FINISH : zlibConstants.Z_FULL_FLUSH;
     if (input.length < DEFLATE_ASYNC_MIN) {
-      queue.push({ out: view(deflateRawSync(input, { level, memLevel: DEFLATE_MEM_LEVEL, finishFlush: flush })) });
+      // An output buffer about the input's size (zlib's default, 16 KiB, would be mostly empty
+      // for the many tiny segments around recipients, and pile up as garbage).
+      const chunkSize = input.length + (input.length >> 3) + 64;
+      queue.push({
+        out: view(deflateRawSync(input, { level, memLevel: DEFLATE_MEM_LEVEL, finishFlush: flush, chunkSize })),
+      });
       release?.();
       return;
     }
@@ -222,7 +224,7 @@ const DEFLATE_MEM_LEVEL = 9;
 /** Segments shorter than this are compressed at once on this thread (a thread-pool trip costs more). */
 const DEFLATE_ASYNC_MIN = 32 * 1024;
 /** Segments compressing at once in the thread pool (libuv's default pool has 4 threads). */
-const DEFLATE_JOBS_MAX = 3;
+const DEFLATE_JOBS_MAX = Number(process.env.JOBS ?? 3);
 
 /**
  * Raw inflate on a zlib stream. Each push writes the data and waits until zlib has consumed it,
@@ -230,7 +232,9 @@ const DEFLATE_JOBS_MAX = 3;
  * stream; `bytesWritten` (input consumed) tells where that was.
  */
 function zlibInflate(): InflateStream {
-  const z = createInflateRaw({ chunkSize: 64 * 1024 });
+  // Output buffers large enough for a whole piece's output (64 KiB of input inflates to about
+  // 128 KiB of chat data): one output chunk per push, nothing to join.
+  const z = createInflateRaw({ chunkSize: 256 * 1024 });
   const chunks: Buffer[] = [];
   let failure: Error | undefined;
   let written = 0;
