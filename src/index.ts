@@ -321,7 +321,6 @@ export {
   comparableBackup,
   comparableString,
   type Finding,
-  type Purpose,
   type UnknownFieldFinding,
   type ValidationResult,
   type ValidatorOptions,

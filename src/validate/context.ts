@@ -3,8 +3,13 @@
  * stream past (never the frames themselves), and small checks used by every area.
  */
 
-/** What the backup is for; a few rules (disappearing messages, view-once) depend on it. */
-export type Purpose = 'remote' | 'transfer' | 'takeout';
+import type { BackupPurpose } from '../policy/exclusions.js';
+
+/**
+ * What the backup is for; a few rules (disappearing messages, view-once) depend on it. The same
+ * type as the exclusion policy's {@link BackupPurpose}.
+ */
+export type Purpose = BackupPurpose;
 
 /** One problem found in a backup. */
 export interface Finding {
