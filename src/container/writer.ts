@@ -6,7 +6,7 @@
  */
 
 import { defaultAsyncBackend } from '../backends/auto.js';
-import type { CbcStream, CryptoBackend, Hasher, MaybePromise } from '../backends/types.js';
+import type { CbcStream, CryptoBackend, Hasher } from '../backends/types.js';
 import { assertBytes } from '../internal/bytes.js';
 import { MAX_VARINT32_BYTES, varintLength, writeVarint } from '../internal/wire.js';
 import type { SplitKey } from '../keys/hierarchy.js';
@@ -18,10 +18,8 @@ import { bucketedPaddedLength, flushInterval, type NormalSource, paddingSize, se
 
 /** gzip level used when none is given: zlib's default, the level Signal's apps use (see README, performance). */
 export const DEFAULT_GZIP_LEVEL = 6;
-/** Ciphertext is handed out in chunks of about this size (fewer, larger cipher calls). */
+/** Ciphertext is handed out in chunks of this size (fewer, larger cipher calls); a multiple of 16. */
 const OUTPUT_CHUNK = 256 * 1024;
-/** Compressed chunks at least this long go to the cipher without being joined to others. */
-const DIRECT_CHUNK = 64 * 1024;
 /** A zero block reused for padding. */
 const ZEROS = /* @__PURE__ */ new Uint8Array(64 * 1024);
 
@@ -65,16 +63,6 @@ export interface EncryptBackupOptions {
 /** Input frames: encoded `Frame` messages, without length prefixes. */
 export type FrameInput = Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 
-function join(parts: Uint8Array[], length: number): Uint8Array {
-  const all = new Uint8Array(length);
-  let o = 0;
-  for (const p of parts) {
-    all.set(p, o);
-    o += p.length;
-  }
-  return all;
-}
-
 function frameKind(frame: Uint8Array): number {
   const tag = frame[0];
   // A one-byte tag with wire type 2 (length-delimited) names the oneof member directly.
@@ -112,10 +100,18 @@ function metadataBytes(metadata: Uint8Array | BackupMetadata): Uint8Array {
   throw new TypeError('"metadata" expected Uint8Array or BackupMetadata');
 }
 
-/** Encrypts and MACs the padded gzip stream, collecting ciphertext into output chunks. */
+/**
+ * Encrypts and MACs the padded gzip stream, collecting ciphertext into output chunks. Plaintext
+ * is gathered into one reused buffer and encrypted a whole buffer (a multiple of the block size)
+ * at a time: no joining of small chunks, no block remainder for the cipher to carry over.
+ */
 class Encryptor {
   private readonly cbc: CbcStream;
   private readonly mac: Hasher;
+  /** Plaintext for the next cipher call; reused (every backend has read it when `update` settles). */
+  private readonly buffer = new Uint8Array(OUTPUT_CHUNK);
+  private filled = 0;
+  /** Plaintext not yet copied into `buffer`. */
   private pending: Uint8Array[] = [];
   private pendingLength = 0;
   readonly ready: Uint8Array[] = [];
@@ -128,67 +124,58 @@ class Encryptor {
 
   /** Takes plaintext (compressed bytes, then padding); the chunk must not change afterwards. */
   add = (chunk: Uint8Array): void => {
+    if (chunk.length === 0) return;
     this.pending.push(chunk);
     this.pendingLength += chunk.length;
   };
 
   get full(): boolean {
-    return this.pendingLength >= OUTPUT_CHUNK;
+    return this.filled + this.pendingLength >= OUTPUT_CHUNK;
   }
 
-  private out = (ct: Uint8Array): void => {
+  private out(ct: Uint8Array): void {
     if (ct.length === 0) return;
     this.mac.update(ct);
     this.ready.push(ct);
-  };
-
-  private encrypt(data: Uint8Array): MaybePromise<void> {
-    const r = this.cbc.update(data);
-    if (r instanceof Promise) return r.then(this.out);
-    this.out(r);
   }
 
-  /**
-   * Encrypts what is pending (whole blocks; the cipher keeps the rest). Large chunks go to the
-   * cipher as they are; runs of small ones are joined first (fewer calls, no copy of the big ones).
-   */
+  private async encrypt(data: Uint8Array): Promise<void> {
+    const r = this.cbc.update(data);
+    this.out(r instanceof Promise ? await r : r);
+  }
+
+  /** Encrypts every full buffer of what is pending; the rest waits in the buffer. */
   async encryptPending(): Promise<void> {
-    if (this.pendingLength < BLOCK_LENGTH) return;
     const parts = this.pending;
     this.pending = [];
     this.pendingLength = 0;
-    let run: Uint8Array[] = [];
-    let runLength = 0;
-    const flushRun = (): MaybePromise<void> => {
-      if (runLength === 0) return;
-      const joined = run.length === 1 ? run[0]! : join(run, runLength);
-      run = [];
-      runLength = 0;
-      return this.encrypt(joined);
-    };
-    for (const p of parts) {
-      if (p.length >= DIRECT_CHUNK) {
-        await flushRun();
-        await this.encrypt(p);
-      } else {
-        run.push(p);
-        runLength += p.length;
+    for (const part of parts) {
+      let rest = part;
+      while (rest.length > 0) {
+        const n = Math.min(rest.length, OUTPUT_CHUNK - this.filled);
+        this.buffer.set(n === rest.length ? rest : rest.subarray(0, n), this.filled);
+        this.filled += n;
+        rest = rest.subarray(n);
+        if (this.filled === OUTPUT_CHUNK) {
+          await this.encrypt(this.buffer);
+          this.filled = 0;
+        }
       }
     }
-    await flushRun();
   }
 
   /** Encrypts the rest with PKCS#7 and appends the MAC. */
   async end(): Promise<void> {
-    if (this.pendingLength > 0) await this.encryptPending();
+    await this.encryptPending();
+    if (this.filled > 0) await this.encrypt(this.buffer.subarray(0, this.filled));
+    this.filled = 0;
     const f = this.cbc.final();
     this.out(f instanceof Promise ? await f : f);
     this.ready.push(this.mac.digest());
   }
 
   drain(): Uint8Array[] {
-    const out = this.ready.splice(0);
-    return out;
+    return this.ready.splice(0);
   }
 }
 
