@@ -13,7 +13,7 @@ import type { SplitKey } from '../keys/hierarchy.js';
 import { type BackupMetadata, encodeBackupMetadata } from '../keys/forwardSecrecy.js';
 import { randomBytes, type RandomSource } from '../random.js';
 import { GzipWriter } from './gzip.js';
-import { BLOCK_LENGTH, encodeModernHeader, IV_LENGTH } from './layout.js';
+import { encodeModernHeader, IV_LENGTH } from './layout.js';
 import { bucketedPaddedLength, flushInterval, type NormalSource, paddingSize, secureNormalSource } from './sizing.js';
 
 /** gzip level used when none is given: zlib's default, the level Signal's apps use (see README, performance). */
