@@ -7,8 +7,9 @@ import { createCipheriv, createDecipheriv, createHash, type Hash } from 'node:cr
 import {
   constants as zlibConstants,
   crc32 as zlibCrc32,
+  createDeflateRaw,
   createInflateRaw,
-  deflateRaw,
+  type DeflateRaw,
   deflateRawSync,
 } from 'node:zlib';
 import { AES_BLOCK, badPadding } from '../backends/pure.js';
@@ -102,15 +103,18 @@ const EMPTY = new Uint8Array(0);
 const DEFLATE_SEGMENT_MAX = 1 << 20;
 
 /**
- * Raw DEFLATE on zlib, one one-shot call per segment between flushes, ended with Z_FULL_FLUSH:
- * each segment starts with a fresh dictionary, which is exactly what a full flush means, so the
- * concatenation is the stream a single compressor with full flushes would give. Being
- * independent, large segments compress in parallel in the thread pool; their output is handed
- * out in order, possibly one or more calls later (`finish` returns all the rest).
+ * Raw DEFLATE on zlib, one job per segment between flushes, ended with Z_FULL_FLUSH: after a
+ * full flush the compressor forgets the dictionary, so segments are independent and their
+ * outputs, concatenated in order, form one valid DEFLATE stream. Large segments compress in
+ * parallel in the thread pool (on up to DEFLATE_JOBS_MAX reused compressors), small ones at once
+ * on this thread; output is handed out in order, possibly one or more calls later (`finish`
+ * returns all the rest).
  */
 function zlibDeflate(level: number): DeflateStream {
   /** Segment buffers free for reuse (each is returned once its job has read it). */
   const pool: Buffer[] = [];
+  /** Idle compressors for large segments. */
+  const engines: DeflateRaw[] = [];
   let segment: Buffer | undefined;
   let used = 0;
   /** Segments in order; each job's output is handed out only when every earlier one is out. */
@@ -128,17 +132,29 @@ function zlibDeflate(level: number): DeflateStream {
       return;
     }
     // Large segments go to the thread pool: several compress at once (segments are independent
-    // after a full flush) while this thread encrypts and MACs the previous ones. The output
-    // buffer fits a segment compressed to 62% or less (chat data: about 50%) in one trip.
-    const chunkSize = (input.length >> 1) + (input.length >> 3) + 4096;
+    // after a full flush) while this thread encrypts and MACs the previous ones. Each runs on a
+    // compressor kept from earlier segments: a full flush already forgets the dictionary, and
+    // reusing the compressor saves setting up zlib's state (a few hundred KiB) every time.
+    const z = engines.pop() ?? createDeflateRaw({ level, memLevel: DEFLATE_MEM_LEVEL, chunkSize: DEFLATE_OUT_CHUNK });
     const job: DeflateJob = {};
+    const chunks: Buffer[] = [];
+    const onData = (c: Buffer) => chunks.push(c);
     job.done = new Promise<void>((resolve) => {
-      deflateRaw(input, { level, memLevel: DEFLATE_MEM_LEVEL, finishFlush: flush, chunkSize }, (error, out) => {
+      const done = (error?: Error) => {
+        z.off('data', onData);
+        z.off('error', done);
         release?.();
         if (error) job.error = error;
-        else job.out = view(out);
+        else job.out = chunks.length === 1 ? view(chunks[0]!) : view(Buffer.concat(chunks));
+        if (error || finish) z.close();
+        else engines.push(z);
         resolve();
-      });
+      };
+      z.on('data', onData);
+      z.once('error', done);
+      z.write(input);
+      // Output of the write is emitted before the flush's callback runs.
+      z.flush(flush, () => done());
     });
     queue.push(job);
   };
@@ -203,7 +219,12 @@ function zlibDeflate(level: number): DeflateStream {
     },
     finish() {
       start(true);
-      return collect(true);
+      const close = (out: Uint8Array): Uint8Array => {
+        for (const z of engines.splice(0)) z.close();
+        return out;
+      };
+      const out = collect(true);
+      return out instanceof Promise ? out.then(close) : close(out);
     },
   };
 }
@@ -221,6 +242,8 @@ interface DeflateJob {
  * the level and the 32 KiB window stay the same, and any inflater reads the result.
  */
 const DEFLATE_MEM_LEVEL = 9;
+/** Output chunk of the thread-pool compressors: a typical segment's output in one piece. */
+const DEFLATE_OUT_CHUNK = 256 * 1024;
 /** Segments shorter than this are compressed at once on this thread (a thread-pool trip costs more). */
 const DEFLATE_ASYNC_MIN = 32 * 1024;
 /** Segments compressing at once in the thread pool (libuv's default pool has 4 threads). */
