@@ -170,33 +170,38 @@ function zlibDeflate(level: number): DeflateStream {
     used = 0;
     compress(input, finish, () => pool.push(buffer));
   };
-  /** Output of the finished jobs at the head of the queue. */
-  const ready = (): Uint8Array => {
-    const outs: Uint8Array[] = [];
-    while (queue.length > 0 && (queue[0]!.out !== undefined || queue[0]!.error !== undefined)) {
-      const job = queue.shift()!;
-      if (job.error) throw job.error;
-      outs.push(job.out!);
-    }
-    return outs.length === 0 ? EMPTY : outs.length === 1 ? outs[0]! : view(Buffer.concat(outs));
+  const finished = (j: DeflateJob): boolean => j.out !== undefined || j.error !== undefined;
+  /** Output of the finished job at the head of the queue, if any (one at a time: no joining). */
+  const next = (): Uint8Array => {
+    const job = queue[0];
+    if (job === undefined || !finished(job)) return EMPTY;
+    queue.shift();
+    if (job.error) throw job.error;
+    return job.out!;
   };
   const running = (): number => {
     let n = 0;
-    for (const j of queue) if (j.out === undefined && j.error === undefined) n++;
+    for (const j of queue) if (!finished(j)) n++;
     return n;
   };
-  /** Waits while too many jobs run (or, to finish, for all of them). */
+  /**
+   * Waits while too many jobs run, then hands out the oldest finished output (the others follow
+   * in later calls, which come at least once per 64 KiB of input). `all` (to finish): waits for
+   * every job and hands out everything.
+   */
   const collect = (all: boolean): MaybePromise<Uint8Array> => {
-    const limit = all ? 0 : jobsMax;
-    if (running() <= limit) return ready();
+    if (!all) {
+      if (running() <= jobsMax) return next();
+      return (async () => {
+        while (running() > jobsMax) await queue.find((j) => !finished(j))!.done;
+        return next();
+      })();
+    }
     return (async () => {
+      for (const j of queue) if (!finished(j)) await j.done;
       const outs: Uint8Array[] = [];
-      while (running() > limit) {
-        await queue.find((j) => j.out === undefined && j.error === undefined)!.done;
-        outs.push(ready());
-      }
-      outs.push(ready());
-      return view(Buffer.concat(outs));
+      while (queue.length > 0) outs.push(next());
+      return outs.length === 1 ? outs[0]! : view(Buffer.concat(outs));
     })();
   };
   return {
@@ -244,8 +249,8 @@ interface DeflateJob {
  * same, and any inflater reads the result.
  */
 const DEFLATE_MEM_LEVEL = 9;
-/** Output chunk of the thread-pool compressors: a typical segment's output in one piece. */
-const DEFLATE_OUT_CHUNK = 256 * 1024;
+/** Output buffer of the thread-pool compressors: several segments' outputs, each mostly in one piece. */
+const DEFLATE_OUT_CHUNK = 1024 * 1024;
 /** Segments shorter than this are compressed at once on this thread (a thread-pool trip costs more). */
 const DEFLATE_ASYNC_MIN = 32 * 1024;
 /**
