@@ -160,17 +160,7 @@ export async function syntheticBackup(targetBytes: number): Promise<SyntheticBac
     });
     const parts: Uint8Array[] = [];
     const writer = new BackupWriter({ purpose: 'remote', key: { recoveryKey: acc.recoveryKey, aci: acc.aci } });
-    for await (const chunk of writer.plaintext({
-      backupInfo: acc.backupInfo,
-      account: acc.account,
-      recipients: acc.recipients,
-      chats: acc.chats,
-      stickerPacks: acc.stickerPacks,
-      adHocCalls: acc.adHocCalls,
-      notificationProfiles: acc.notificationProfiles,
-      chatFolders: acc.chatFolders,
-      chatItems: acc.chatItems(),
-    })) {
+    for await (const chunk of writer.plaintext(acc.backupContent())) {
       parts.push(chunk);
     }
     plaintext = new Uint8Array(Buffer.concat(parts));
