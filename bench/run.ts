@@ -12,7 +12,7 @@ import { CHART_FILE, writeChart } from './chart.js';
 import { clearResults } from './results.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const filter = process.argv[2] ?? '';
+const filter = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? '';
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts') && f.includes(filter))
   .sort();
@@ -23,6 +23,8 @@ for (const f of files) {
   const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, f)], { stdio: 'inherit' });
   if (r.status !== 0) failed++;
 }
-// The chart of the figures the benchmarks recorded (bench/results.ts), shown by the README.
-if (writeChart()) console.log(`\nchart: ${CHART_FILE}`);
+// The chart of the figures the benchmarks recorded (bench/results.ts), shown by the README. A
+// filtered run redraws it only when asked (`npm run bench -- <name> --chart`), so that a quick
+// run of one benchmark does not replace the committed chart with a partial one.
+if ((filter === '' || process.argv.includes('--chart')) && writeChart()) console.log(`\nchart: ${CHART_FILE}`);
 if (failed > 0) process.exitCode = 1;
