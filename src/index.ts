@@ -271,7 +271,6 @@ export {
   type BackupLayout,
   type BackupSource,
   type BackupTrailer,
-  type ByteStream,
   bucketedPaddedLength,
   DEFAULT_GZIP_LEVEL,
   DEFAULT_MAX_DECOMPRESSED_SIZE,

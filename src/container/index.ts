@@ -41,5 +41,5 @@ export {
   openBackup,
   openBackupSinglePass,
 } from './reader.js';
-export type { BackupSource, ByteStream, ReopenableSource } from './sources.js';
+export type { BackupSource, ReopenableSource } from './sources.js';
 export { type BackupInspection, inspectBackup } from './inspect.js';

@@ -10,6 +10,7 @@ import { defaultAsyncBackend } from '../backends/auto.js';
 import type { CryptoBackend, Hasher } from '../backends/types.js';
 import { BackupError } from '../errors.js';
 import { assertBytes, constantTimeEqual } from '../internal/bytes.js';
+import { type ByteSource, iterateBytes } from '../internal/stream.js';
 import type { BackupMetadata } from '../keys/forwardSecrecy.js';
 import type { SplitKey } from '../keys/hierarchy.js';
 import { FrameSplitter } from './framing.js';
@@ -24,14 +25,7 @@ import {
   MAGIC_LENGTH,
   parseHeader,
 } from './layout.js';
-import {
-  type BackupSource,
-  type ByteStream,
-  coalesce,
-  iterate,
-  type RandomAccessSource,
-  toRandomAccess,
-} from './sources.js';
+import { type BackupSource, coalesce, type RandomAccessSource, toRandomAccess } from './sources.js';
 
 /** Default limit on the decompressed size (4 GiB): a gzip bomb stops here. */
 export const DEFAULT_MAX_DECOMPRESSED_SIZE = 4 * 2 ** 30;
@@ -348,12 +342,12 @@ export async function openBackup(source: BackupSource, options: OpenBackupOption
  * @throws {TypeError | RangeError} on bad arguments.
  */
 export async function openBackupSinglePass(
-  stream: ByteStream,
+  stream: ByteSource,
   options: OpenBackupOptions,
 ): Promise<UnauthenticatedBackup> {
   checkReadOptions(options);
   const backend = options.backend ?? defaultAsyncBackend();
-  const it = iterate(stream)[Symbol.asyncIterator]();
+  const it = iterateBytes(stream, 'stream')[Symbol.asyncIterator]();
   let prefix = new Uint8Array(0);
   let ended = false;
   const pull = async (): Promise<boolean> => {

@@ -5,15 +5,14 @@
  * `sbackup/node`.
  */
 
-/** A stream of chunks: an async iterable or a WHATWG `ReadableStream`. */
-export type ByteStream = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
+import { type ByteSource, iterateBytes } from '../internal/stream.js';
 
 /** A source that can be opened more than once, each time yielding the same `length` bytes. */
 export interface ReopenableSource {
   /** Exact length of the data in bytes. */
   readonly length: number;
   /** Opens the data from its start. Called once per pass. */
-  open(): ByteStream;
+  open(): ByteSource;
   /**
    * Optional faster pass: reads from `offset` to the end into `buffer`, yielding views of it,
    * each valid only until the next is requested (the reader reuses one buffer per pass instead
@@ -39,29 +38,9 @@ const MEMORY_CHUNK = 1 << 20;
 /** Size of the buffer a `readInto` pass reuses. */
 const SCAN_CHUNK = 1 << 20;
 
-/** Iterates a `ReadableStream` or an async iterable alike. */
-export async function* iterate(stream: ByteStream): AsyncGenerator<Uint8Array> {
-  if (typeof (stream as ReadableStream<Uint8Array>).getReader === 'function') {
-    const reader = (stream as ReadableStream<Uint8Array>).getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        yield value;
-      }
-    } finally {
-      reader.releaseLock();
-      // Cancelling tells the producer we stopped early; harmless after the end.
-      await (stream as ReadableStream<Uint8Array>).cancel().catch(() => {});
-    }
-  }
-  yield* stream as AsyncIterable<Uint8Array>;
-}
-
 async function* skip(chunks: AsyncIterable<Uint8Array>, offset: number): AsyncGenerator<Uint8Array> {
   let toSkip = offset;
   for await (const chunk of chunks) {
-    if (!(chunk instanceof Uint8Array)) throw new TypeError('"source" must yield Uint8Array chunks');
     if (toSkip >= chunk.length) {
       toSkip -= chunk.length;
       continue;
@@ -89,7 +68,7 @@ export function toRandomAccess(source: BackupSource): RandomAccessSource {
     return { length: source.length, read, scan: read };
   }
   if (isBlob(source)) {
-    const read = (offset: number) => iterate(source.slice(offset).stream() as ReadableStream<Uint8Array>);
+    const read = (offset: number) => iterateBytes(source.slice(offset).stream() as ReadableStream<Uint8Array>);
     return { length: source.size, read, scan: read };
   }
   const candidate = source as Partial<ReopenableSource> | null;
@@ -101,11 +80,11 @@ export function toRandomAccess(source: BackupSource): RandomAccessSource {
     (candidate.length as number) >= 0
   ) {
     const reopenable = candidate as ReopenableSource;
-    const read = (offset: number) => skip(iterate(reopenable.open()), offset);
+    const read = (offset: number) => skip(iterateBytes(reopenable.open()), offset);
     const readInto = reopenable.readInto;
     const scan =
       typeof readInto === 'function'
-        ? (offset: number) => skip(readInto.call(reopenable, offset, new Uint8Array(SCAN_CHUNK)), 0)
+        ? (offset: number) => iterateBytes(readInto.call(reopenable, offset, new Uint8Array(SCAN_CHUNK)))
         : read;
     return { length: reopenable.length, read, scan };
   }
