@@ -131,7 +131,10 @@ function nextSlotAfter(t: number, hour: number, minute: number, utcOffsetMinutes
  * @throws {TypeError} when a setting or time is missing or of the wrong type, or `frequency` or `network` is unknown.
  * @throws {RangeError} when `hour`, `minute` or `utcOffsetMinutes` is out of range.
  */
-export function evaluateBackupSchedule(settings: BackupScheduleSettings, state: BackupScheduleState): BackupScheduleDecision {
+export function evaluateBackupSchedule(
+  settings: BackupScheduleSettings,
+  state: BackupScheduleState,
+): BackupScheduleDecision {
   if (typeof settings !== 'object' || settings === null) throw new TypeError('"settings" expected an object');
   if (typeof state !== 'object' || state === null) throw new TypeError('"state" expected an object');
   const { frequency } = settings;

@@ -31,9 +31,15 @@ describe('backup schedule (clients behaviour §7)', () => {
 
   it('weekly and monthly: the slot 7 and 30 days on (Android +6 / +29 days after the next slot)', () => {
     const last = MON + 3 * H + 2 * 60_000; // ran two minutes after the 03:00 slot
-    const weekly = evaluateBackupSchedule({ frequency: 'weekly' }, { nowMs: last, lastSuccessMs: last, network: 'wifi' });
+    const weekly = evaluateBackupSchedule(
+      { frequency: 'weekly' },
+      { nowMs: last, lastSuccessMs: last, network: 'wifi' },
+    );
     expect(weekly.nextAtMs).toBe(MON + 7 * D + 3 * H);
-    const monthly = evaluateBackupSchedule({ frequency: 'monthly' }, { nowMs: last, lastSuccessMs: last, network: 'wifi' });
+    const monthly = evaluateBackupSchedule(
+      { frequency: 'monthly' },
+      { nowMs: last, lastSuccessMs: last, network: 'wifi' },
+    );
     expect(monthly.nextAtMs).toBe(MON + 30 * D + 3 * H);
   });
 
@@ -69,19 +75,31 @@ describe('backup schedule (clients behaviour §7)', () => {
     expect(evaluateBackupSchedule(daily, s)).toMatchObject({ due: true, runNow: false, reason: 'waiting-for-wifi' });
     expect(evaluateBackupSchedule({ ...daily, allowCellular: true }, s)).toMatchObject({ runNow: true, reason: 'run' });
     expect(evaluateBackupSchedule(daily, { nowMs: MON, network: 'ethernet' }).runNow).toBe(true);
-    expect(evaluateBackupSchedule({ ...daily, allowCellular: true }, { nowMs: MON, network: 'offline' })).toMatchObject({
-      due: true,
-      runNow: false,
-      reason: 'offline',
-    });
+    expect(evaluateBackupSchedule({ ...daily, allowCellular: true }, { nowMs: MON, network: 'offline' })).toMatchObject(
+      {
+        due: true,
+        runNow: false,
+        reason: 'offline',
+      },
+    );
   });
 
   it('reads the time of day in the user’s time zone', () => {
     const last = MON; // 00:00 UTC = 01:00 in UTC+1
     // Slot 03:00 local at UTC+1 is 02:00 UTC; daily needs 20 h first, so the slot on Tuesday.
-    const d = evaluateBackupSchedule(daily, { nowMs: last, lastSuccessMs: last, network: 'wifi', utcOffsetMinutes: 60 });
+    const d = evaluateBackupSchedule(daily, {
+      nowMs: last,
+      lastSuccessMs: last,
+      network: 'wifi',
+      utcOffsetMinutes: 60,
+    });
     expect(d.nextAtMs).toBe(MON + D + 2 * H);
-    const west = evaluateBackupSchedule(daily, { nowMs: last, lastSuccessMs: last, network: 'wifi', utcOffsetMinutes: -300 });
+    const west = evaluateBackupSchedule(daily, {
+      nowMs: last,
+      lastSuccessMs: last,
+      network: 'wifi',
+      utcOffsetMinutes: -300,
+    });
     expect(west.nextAtMs).toBe(MON + D + 8 * H); // 03:00 at UTC-5 = 08:00 UTC
   });
 
@@ -114,10 +132,16 @@ describe('backup schedule (clients behaviour §7)', () => {
     expect(() => evaluateBackupSchedule({ frequency: 'hourly' as never }, { nowMs: 0, network: 'wifi' })).toThrow(
       /settings\.frequency/,
     );
-    expect(() => evaluateBackupSchedule({ frequency: 'daily', hour: 24 }, { nowMs: 0, network: 'wifi' })).toThrow(RangeError);
-    expect(() => evaluateBackupSchedule({ frequency: 'daily', minute: 1.5 }, { nowMs: 0, network: 'wifi' })).toThrow(TypeError);
+    expect(() => evaluateBackupSchedule({ frequency: 'daily', hour: 24 }, { nowMs: 0, network: 'wifi' })).toThrow(
+      RangeError,
+    );
+    expect(() => evaluateBackupSchedule({ frequency: 'daily', minute: 1.5 }, { nowMs: 0, network: 'wifi' })).toThrow(
+      TypeError,
+    );
     expect(() => evaluateBackupSchedule(daily, { nowMs: Number.NaN, network: 'wifi' })).toThrow(/state\.nowMs/);
     expect(() => evaluateBackupSchedule(daily, { nowMs: 0, network: '5g' as never })).toThrow(/state\.network/);
-    expect(() => evaluateBackupSchedule(daily, { nowMs: 0, network: 'wifi', utcOffsetMinutes: 2000 })).toThrow(RangeError);
+    expect(() => evaluateBackupSchedule(daily, { nowMs: 0, network: 'wifi', utcOffsetMinutes: 2000 })).toThrow(
+      RangeError,
+    );
   });
 });
