@@ -5,6 +5,7 @@
 
 import { Deflate, Inflate } from 'fflate';
 import { BackupError } from '../errors.js';
+import { concatByteList } from '../internal/bytes.js';
 import type { DeflateStream, InflateStream } from './types.js';
 
 const EMPTY = new Uint8Array(0);
@@ -12,16 +13,7 @@ const EMPTY = new Uint8Array(0);
 /** Joins the chunks an fflate callback produced during one call (usually zero or one). */
 function joined(chunks: Uint8Array[]): Uint8Array {
   if (chunks.length === 0) return EMPTY;
-  if (chunks.length === 1) return chunks[0]!;
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return chunks.length === 1 ? chunks[0]! : concatByteList(chunks);
 }
 
 /**

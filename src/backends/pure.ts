@@ -7,7 +7,7 @@ import { cbc } from '@noble/ciphers/aes.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { BackupError } from '../errors.js';
-import { assertBytes } from '../internal/bytes.js';
+import { assertBytes, concatBytes } from '../internal/bytes.js';
 import { crc32 } from '../internal/crc32.js';
 import { fflateDeflate, fflateInflate } from './flate.js';
 import type { CbcStream, CryptoBackend, Hasher } from './types.js';
@@ -32,13 +32,7 @@ export class BlockBuffer {
   private pending = new Uint8Array(0);
   /** Appends `data`, returns as many whole blocks as are available, keeping `holdBack` blocks if asked. */
   take(data: Uint8Array, holdBack: boolean): Uint8Array {
-    let all: Uint8Array;
-    if (this.pending.length === 0) all = data;
-    else {
-      all = new Uint8Array(this.pending.length + data.length);
-      all.set(this.pending);
-      all.set(data, this.pending.length);
-    }
+    const all = this.pending.length === 0 ? data : concatBytes(this.pending, data);
     let usable = all.length - (all.length % AES_BLOCK);
     if (holdBack && usable === all.length && usable > 0) usable -= AES_BLOCK;
     this.pending = all.slice(usable);

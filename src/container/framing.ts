@@ -5,6 +5,7 @@
  */
 
 import { BackupError } from '../errors.js';
+import { concatBytes } from '../internal/bytes.js';
 import { MAX_VARINT32_BYTES, readVarint32 } from '../internal/wire.js';
 
 const EMPTY = new Uint8Array(0);
@@ -47,10 +48,7 @@ export class FrameSplitter {
       this.count++;
     }
     if (this.held.length > 0) {
-      const all = new Uint8Array(this.held.length + data.length);
-      all.set(this.held);
-      all.set(data, this.held.length);
-      data = all;
+      data = concatBytes(this.held, data);
       base -= this.held.length;
       this.held = EMPTY;
     }

@@ -6,6 +6,7 @@
 
 import type { CryptoBackend, DeflateStream, InflateStream, MaybePromise } from '../backends/types.js';
 import { BackupError } from '../errors.js';
+import { concatBytes } from '../internal/bytes.js';
 import { MAX_VARINT32_BYTES, writeVarint } from '../internal/wire.js';
 import { storedDeflate } from './stored.js';
 
@@ -37,19 +38,6 @@ function le32(value: number): Uint8Array {
 
 function readLe32(b: Uint8Array, o: number): number {
   return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /**
@@ -236,9 +224,7 @@ export class GzipReader {
 
   private hold(data: Uint8Array): Uint8Array {
     if (this.held.length === 0) return data;
-    const all = new Uint8Array(this.held.length + data.length);
-    all.set(this.held);
-    all.set(data, this.held.length);
+    const all = concatBytes(this.held, data);
     this.held = EMPTY;
     return all;
   }
@@ -266,7 +252,7 @@ export class GzipReader {
           if (out.length > 0) await this.output(out);
           if (this.inflate.ended) {
             this.state = 'trailer';
-            input = concat([this.inflate.rest, input]);
+            input = concatBytes(this.inflate.rest, input);
           }
           break;
         }

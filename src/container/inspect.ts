@@ -1,6 +1,6 @@
 /** What can be learned about a backup file without its key: layout, metadata, sizes. */
 
-import { toHex } from '../internal/bytes.js';
+import { concatByteList, toHex } from '../internal/bytes.js';
 import { IV_LENGTH, MAC_LENGTH, parseHeader } from './layout.js';
 import { type BackupSource, toRandomAccess } from './sources.js';
 
@@ -39,12 +39,7 @@ export async function inspectBackup(source: BackupSource): Promise<BackupInspect
     size += chunk.length;
     if (size >= need) break;
   }
-  const prefix = new Uint8Array(size);
-  let o = 0;
-  for (const p of head) {
-    prefix.set(p, o);
-    o += p.length;
-  }
+  const prefix = concatByteList(head);
   const header = parseHeader(prefix, src.length);
   const tag = new Uint8Array(MAC_LENGTH);
   let pos = src.length - MAC_LENGTH;

@@ -9,7 +9,7 @@
 import { defaultAsyncBackend } from '../backends/auto.js';
 import type { CryptoBackend, Hasher } from '../backends/types.js';
 import { BackupError } from '../errors.js';
-import { assertBytes, constantTimeEqual } from '../internal/bytes.js';
+import { assertBytes, concatBytes, concatByteList, constantTimeEqual } from '../internal/bytes.js';
 import { type ByteSource, iterateBytes } from '../internal/stream.js';
 import type { BackupMetadata } from '../keys/forwardSecrecy.js';
 import type { SplitKey } from '../keys/hierarchy.js';
@@ -107,7 +107,7 @@ function macMismatch(): BackupError {
 
 /** Reads the first bytes the header needs. */
 async function readPrefix(source: RandomAccessSource): Promise<Uint8Array> {
-  let prefix = new Uint8Array(0);
+  let prefix: Uint8Array = new Uint8Array(0);
   let need = Math.min(source.length, MAGIC_LENGTH);
   for (;;) {
     if (prefix.length >= need) {
@@ -123,13 +123,7 @@ async function readPrefix(source: RandomAccessSource): Promise<Uint8Array> {
       if (size >= need) break;
     }
     if (size < need) throw new BackupError('TRUNCATED', 'the file ended before its stated length', { offset: size });
-    const all = new Uint8Array(size);
-    let o = 0;
-    for (const p of parts) {
-      all.set(p, o);
-      o += p.length;
-    }
-    prefix = all;
+    prefix = concatByteList(parts);
   }
 }
 
@@ -239,9 +233,7 @@ async function* decryptBody(
         }
       }
     } else {
-      const all = new Uint8Array(tail.length + chunk.length);
-      all.set(tail);
-      all.set(chunk, tail.length);
+      const all = concatBytes(tail, chunk);
       const cut = Math.max(0, all.length - MAC_LENGTH);
       await feed(all.subarray(0, cut));
       tail = all.slice(cut);
@@ -348,7 +340,7 @@ export async function openBackupSinglePass(
   checkReadOptions(options);
   const backend = options.backend ?? defaultAsyncBackend();
   const it = iterateBytes(stream, 'stream')[Symbol.asyncIterator]();
-  let prefix = new Uint8Array(0);
+  let prefix: Uint8Array = new Uint8Array(0);
   let ended = false;
   const pull = async (): Promise<boolean> => {
     const r = await it.next();
@@ -356,10 +348,7 @@ export async function openBackupSinglePass(
       ended = true;
       return false;
     }
-    const all = new Uint8Array(prefix.length + r.value.length);
-    all.set(prefix);
-    all.set(r.value, prefix.length);
-    prefix = all;
+    prefix = concatBytes(prefix, r.value);
     return true;
   };
   // Read what the header needs (a legacy file: the minimum body, to tell "too short").

@@ -9,6 +9,7 @@
  */
 
 import type { DeflateStream } from '../backends/types.js';
+import { concatByteList } from '../internal/bytes.js';
 
 /** Largest payload of one stored block: `LEN` is 16 bits (RFC 1951 section 3.2.4). */
 export const MAX_STORED_BLOCK = 0xffff;
@@ -61,14 +62,7 @@ export function storedDeflate(): DeflateStream {
         }
       }
       if (out.length === 0) return EMPTY;
-      if (out.length === 1) return out[0]!;
-      const all = new Uint8Array(out.reduce((n, b) => n + b.length, 0));
-      let o = 0;
-      for (const b of out) {
-        all.set(b, o);
-        o += b.length;
-      }
-      return all;
+      return out.length === 1 ? out[0]! : concatByteList(out);
     },
     flush() {
       if (used === 0) return EMPTY;

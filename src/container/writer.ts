@@ -7,7 +7,7 @@
 
 import { defaultAsyncBackend } from '../backends/auto.js';
 import type { CbcStream, CryptoBackend, Hasher } from '../backends/types.js';
-import { assertBytes } from '../internal/bytes.js';
+import { assertBytes, concatByteList } from '../internal/bytes.js';
 import { MAX_VARINT32_BYTES, varintLength, writeVarint } from '../internal/wire.js';
 import type { SplitKey } from '../keys/hierarchy.js';
 import { type BackupMetadata, encodeBackupMetadata } from '../keys/forwardSecrecy.js';
@@ -363,18 +363,8 @@ export async function encryptBackupToBytes(
   options: EncryptBackupOptions,
 ): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of encryptBackup(backupInfo, frames, options)) {
-    parts.push(chunk);
-    size += chunk.length;
-  }
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  for await (const chunk of encryptBackup(backupInfo, frames, options)) parts.push(chunk);
+  return concatByteList(parts);
 }
 
 /**

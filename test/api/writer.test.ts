@@ -7,7 +7,7 @@ import { isBackupError } from '../../src/errors.js';
 import { encodeFrame, type Frame } from '../../src/frames/codec.js';
 import type { ChatItem } from '../../src/frames/schema.js';
 import { decodeBackup } from '../../src/frames/stream.js';
-import { toHex } from '../../src/internal/bytes.js';
+import { concatByteList, toHex } from '../../src/internal/bytes.js';
 import { type BackupPurpose, ExclusionPolicy } from '../../src/policy/exclusions.js';
 
 /** The frames a backup of `acc` must contain, in order, encoded: the policy applied independently. */
@@ -133,12 +133,7 @@ describe('BackupWriter -> BackupReader', () => {
       result = r;
     }))
       parts.push(p);
-    const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      all.set(p, o);
-      o += p.length;
-    }
+    const all = concatByteList(parts);
     const decoded = decodeBackup(all);
     expect(decoded.frames.map((f) => toHex(encodeFrame(f)))).toEqual(expectedFrames(acc, 'remote'));
     expect(result?.bytes).toBe(all.length);

@@ -6,6 +6,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { gzipSync } from 'fflate';
 import type { CryptoBackend } from '../../src/backends/types.js';
 import { isBackupError } from '../../src/errors.js';
+import { concatByteList } from '../../src/internal/bytes.js';
 import { encodeBytesField, encodeVarint } from '../../src/internal/wire.js';
 import type { SplitKey } from '../../src/keys/hierarchy.js';
 import { openBackup, type OpenBackupOptions } from '../../src/container/reader.js';
@@ -57,17 +58,7 @@ export function codeOf(e: unknown): string {
 export function delimited(info: Uint8Array, frames: Uint8Array[]): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const m of [info, ...frames]) parts.push(encodeVarint(m.length), m);
-  return concat(parts);
-}
-
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatByteList(parts);
 }
 
 /**
@@ -77,13 +68,13 @@ export function concat(parts: Uint8Array[]): Uint8Array {
 export function handBuilt(plaintext: Uint8Array, key: SplitKey, pkcs7 = true): Uint8Array {
   const iv = new Uint8Array(16).fill(0x49);
   const ct = cbc(key.aesKey, iv, { disablePadding: !pkcs7 }).encrypt(plaintext);
-  const body = concat([iv, ct]);
-  return concat([body, hmac(sha256, key.hmacKey, body)]);
+  const body = concatByteList([iv, ct]);
+  return concatByteList([body, hmac(sha256, key.hmacKey, body)]);
 }
 
 /** gzip (one member) of `data`, then `padding` (zero bytes unless given). */
 export function gz(data: Uint8Array, padding: Uint8Array = new Uint8Array(0)): Uint8Array {
-  return concat([gzipSync(data), padding]);
+  return concatByteList([gzipSync(data), padding]);
 }
 
 /** Splits bytes into a re-openable source yielding chunks of `size` (1 = byte by byte). */

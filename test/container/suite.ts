@@ -6,12 +6,12 @@ import type { CryptoBackend } from '../../src/backends/types.js';
 import { encodeModernHeader, MAGIC } from '../../src/container/layout.js';
 import { openBackupSinglePass } from '../../src/container/reader.js';
 import { encryptBackup, encryptBackupToBytes, encryptBackupToStream } from '../../src/container/writer.js';
+import { concatByteList } from '../../src/internal/bytes.js';
 import { encodeVarint } from '../../src/internal/wire.js';
 import { type BackupMetadata, encodeBackupMetadata } from '../../src/keys/forwardSecrecy.js';
 import {
   chunked,
   codeOf,
-  concat,
   delimited,
   equalBytes,
   frame,
@@ -153,7 +153,7 @@ export function containerSuite(backend: CryptoBackend, peers: CryptoBackend[]): 
     it('names the failed layer: padding, gzip, framing, limits', async () => {
       const plain = delimited(INFO, [frame(4, new Uint8Array(10))]);
       // Bad PKCS#7 under a valid MAC.
-      const badPad = handBuilt(concat([gz(plain), new Uint8Array(32 - (gz(plain).length % 16))]), KEY, false);
+      const badPad = handBuilt(concatByteList([gz(plain), new Uint8Array(32 - (gz(plain).length % 16))]), KEY, false);
       expect(codeOf((await readAll(badPad, opts)).error)).toBe('BAD_PADDING');
       // Not gzip.
       expect(codeOf((await readAll(handBuilt(plain, KEY), opts)).error)).toBe('DECOMPRESSION_FAILED');
@@ -165,14 +165,17 @@ export function containerSuite(backend: CryptoBackend, peers: CryptoBackend[]): 
       crc[crc.length - 8]! ^= 1;
       expect(codeOf((await readAll(handBuilt(crc, KEY), opts)).error)).toBe('DECOMPRESSION_FAILED');
       // Frame cut short: frame index reported; BackupInfo and earlier frames were released.
-      const truncated = handBuilt(gz(concat([plain, encodeVarint(50), new Uint8Array(3)])), KEY);
+      const truncated = handBuilt(gz(concatByteList([plain, encodeVarint(50), new Uint8Array(3)])), KEY);
       const t = await readAll(truncated, opts);
       expect(codeOf(t.error)).toBe('TRUNCATED_FRAME');
       expect((t.error as { details: { frameIndex: number } }).details.frameIndex).toBe(2);
       // Huge varint length: refused before buffering.
-      const huge = handBuilt(gz(concat([plain, encodeVarint(0xffffffff)])), KEY);
+      const huge = handBuilt(gz(concatByteList([plain, encodeVarint(0xffffffff)])), KEY);
       expect(codeOf((await readAll(huge, opts)).error)).toBe('FRAME_TOO_LARGE');
-      const badVarint = handBuilt(gz(concat([plain, new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0x01])])), KEY);
+      const badVarint = handBuilt(
+        gz(concatByteList([plain, new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0x01])])),
+        KEY,
+      );
       expect(codeOf((await readAll(badVarint, opts)).error)).toBe('INVALID_VARINT');
       // Limits.
       const big = handBuilt(gz(delimited(INFO, [frame(4, new Uint8Array(100000))])), KEY);
@@ -189,7 +192,7 @@ export function containerSuite(backend: CryptoBackend, peers: CryptoBackend[]): 
       expect(r.ok).toBe(true);
       if (r.ok) expect(r.backup.trailer).toEqual({ paddingLength: 5, nonZeroPaddingBytes: 2 });
       // A second gzip member is ignored too (libsignal reads one member).
-      const two = handBuilt(concat([gz(plain), gz(delimited(INFO, []))]), KEY);
+      const two = handBuilt(concatByteList([gz(plain), gz(delimited(INFO, []))]), KEY);
       const r2 = await readAll(two, opts);
       expect(r2.seen.length).toBe(2);
     });
@@ -243,7 +246,7 @@ export function containerSuite(backend: CryptoBackend, peers: CryptoBackend[]): 
             })) {
               out.push(c);
             }
-            const file = concat(out);
+            const file = concatByteList(out);
             for (const reader of peers) {
               const r = await readAll(chunked(file, chunk), { key, backend: reader });
               if (!r.ok) throw r.error;

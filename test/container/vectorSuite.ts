@@ -13,10 +13,10 @@ import negativeVectors from '../../vectors/container/negative.json' with { type:
 import type { CryptoBackend } from '../../src/backends/types.js';
 import { openBackup } from '../../src/container/reader.js';
 import { encryptBackupToBytes, type PaddingScheme } from '../../src/container/writer.js';
-import { fromHex, toHex } from '../../src/internal/bytes.js';
+import { concatByteList, fromHex, toHex } from '../../src/internal/bytes.js';
 import { encodeVarint, readVarint32 } from '../../src/internal/wire.js';
 import type { SplitKey } from '../../src/keys/hierarchy.js';
-import { codeOf, concat, readAll } from './helpers.js';
+import { codeOf, readAll } from './helpers.js';
 
 type KeyName = 'legacy' | 'modern';
 
@@ -75,7 +75,7 @@ export function vectorSuite(backend: CryptoBackend): void {
         const r = await readAll(fromHex(c.file), { key: keyOf(decryptVectors.keys, c.layout), backend });
         expect(r.ok, `${c.description}: ${r.ok ? '' : codeOf(r.error)}`).toBe(true);
         if (!r.ok) continue;
-        const plaintext = concat(r.seen.flatMap((m) => [encodeVarint(m.length), m]));
+        const plaintext = concatByteList(r.seen.flatMap((m) => [encodeVarint(m.length), m]));
         expect(toHex(sha256(plaintext)), c.description).toBe(c.expected.plaintextSha256);
         expect(r.seen.length - 1).toBe(c.expected.frameCount);
         expect(r.seen[0]!.length).toBe(c.expected.backupInfoLength);

@@ -3,6 +3,7 @@
 import { pureBackend } from '../../src/backends/pure.js';
 import type { CryptoBackend } from '../../src/backends/types.js';
 import { hasWebCrypto, webCryptoBackend } from '../../src/backends/webcrypto.js';
+import { concatByteList } from '../../src/internal/bytes.js';
 
 export const BACKENDS: CryptoBackend[] = hasWebCrypto() ? [pureBackend, webCryptoBackend] : [pureBackend];
 
@@ -29,13 +30,7 @@ export function bytes(n: number, seed = 1): Uint8Array {
 export async function collect(it: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const p of it) parts.push(p);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatByteList(parts);
 }
 
 /** Splits `data` at the given cut points (sorted, clamped). */
