@@ -14,7 +14,6 @@
  */
 
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
@@ -29,6 +28,7 @@ import { encodeVarint, readVarint32 } from '../src/internal/wire.js';
 import { nodeBackend } from '../src/node/backend.js';
 import { validateEncryptedBackup } from '../src/validate/index.js';
 import { chatBackup, syntheticBackup } from './chat-backup.js';
+import { BytesInputStream, libsignal } from '../test/interop/oracle.js';
 import { recordResult } from './results.js';
 
 const MIB = Number(process.env.SBACKUP_BENCH_MIB ?? 64);
@@ -49,14 +49,12 @@ console.log(`${what}, ${(size / 2 ** 20).toFixed(1)} MiB uncompressed, gzip leve
 
 // libsignal's validate() takes a MessageBackupKey: derive one from a random backupKey/backupId and
 // use its two keys everywhere, so the file every decryptor reads is also the one validate() reads.
-const require = createRequire(import.meta.url);
-const mb = require('@signalapp/libsignal-client/dist/MessageBackup.js');
-const { InputStream } = require('@signalapp/libsignal-client/dist/io.js');
+const mb = libsignal.messageBackup;
 const theirs = new mb.MessageBackupKey({
   backupKey: new Uint8Array(randomBytes(32)),
   backupId: new Uint8Array(randomBytes(16)),
 });
-const key = { hmacKey: theirs.hmacKey as Uint8Array, aesKey: theirs.aesKey as Uint8Array };
+const key = { hmacKey: theirs.hmacKey, aesKey: theirs.aesKey };
 
 function* delimitedChunks(): Generator<Uint8Array> {
   const parts: Uint8Array[] = [encodeVarint(backupInfo.length), backupInfo];
@@ -143,21 +141,6 @@ async function ourDecrypt(file: Uint8Array, backend: CryptoBackend): Promise<num
 const file = await encryptBackupToBytes(backupInfo, frames, { key, backend: nodeBackend, level: LEVEL });
 console.log(`encrypted file: ${(file.length / 2 ** 20).toFixed(1)} MiB (ratio ${(size / file.length).toFixed(2)})`);
 
-class Bytes extends InputStream {
-  pos = 0;
-  constructor(private readonly b: Uint8Array) {
-    super();
-  }
-  async read(n: number) {
-    const out = this.b.subarray(this.pos, this.pos + n);
-    this.pos += out.length;
-    return out;
-  }
-  async skip(n: number) {
-    this.pos += n;
-  }
-}
-
 interface Case {
   name: string;
   op: 'encrypt' | 'decrypt' | 'validate';
@@ -222,7 +205,12 @@ if (REALISTIC) {
       impl: 'libsignal validate()',
       reference: true,
       run: async () => {
-        const outcome = await mb.validate(theirs, mb.Purpose.RemoteBackup, () => new Bytes(file), BigInt(file.length));
+        const outcome = await mb.validate(
+          theirs,
+          mb.Purpose.RemoteBackup,
+          () => new BytesInputStream(file),
+          BigInt(file.length),
+        );
         if (outcome.errorMessage !== null) throw new Error(`validate: ${outcome.errorMessage}`);
       },
       times: [],

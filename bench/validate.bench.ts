@@ -15,21 +15,16 @@
  * Size with SBACKUP_BENCH_VALIDATE_MB (default 24 MB of frames).
  */
 
-import { createRequire } from 'node:module';
 import { encodeBackupInfo, encodeFrame, type Frame } from '../src/frames/codec.js';
 import { encryptBackupToBytes } from '../src/container/writer.js';
 import { deriveBackupId, deriveBackupKey, deriveMessageBackupKey } from '../src/keys/hierarchy.js';
 import { BackupValidator, validateEncryptedBackup } from '../src/validate/index.js';
+import { BytesInputStream, libsignal } from '../test/interop/oracle.js';
 
-const require = createRequire(import.meta.url);
 const MB = Number(process.env.SBACKUP_BENCH_VALIDATE_MB ?? 24);
 const ROUNDS = 3;
-const mb =
-  require('@signalapp/libsignal-client/dist/MessageBackup.js') as typeof import('@signalapp/libsignal-client/dist/MessageBackup.js');
-const ioMod =
-  require('@signalapp/libsignal-client/dist/io.js') as typeof import('@signalapp/libsignal-client/dist/io.js');
-const address =
-  require('@signalapp/libsignal-client/dist/Address.js') as typeof import('@signalapp/libsignal-client/dist/Address.js');
+const mb = libsignal.messageBackup;
+const address = libsignal.address;
 
 function rng(seed: number) {
   let s = seed >>> 0;
@@ -174,21 +169,6 @@ function build(targetBytes: number): { info: Uint8Array; frames: Uint8Array[]; s
   return { info, frames: head, size };
 }
 
-class BytesInput extends ioMod.InputStream {
-  #pos = 0;
-  constructor(readonly bytes: Uint8Array) {
-    super();
-  }
-  async read(amount: number): Promise<Uint8Array<ArrayBuffer>> {
-    const out = new Uint8Array(this.bytes.subarray(this.#pos, this.#pos + amount));
-    this.#pos += out.length;
-    return out;
-  }
-  async skip(amount: number): Promise<void> {
-    this.#pos += amount;
-  }
-}
-
 async function best(fn: () => Promise<void> | void): Promise<number> {
   let min = Number.POSITIVE_INFINITY;
   for (let i = 0; i < ROUNDS; i++) {
@@ -235,7 +215,12 @@ const oursFile = await best(async () => {
   if (!res.ok) throw new Error('our validator rejected the encrypted file');
 });
 const theirsFile = await best(async () => {
-  const out = await mb.validate(theirKey, mb.Purpose.RemoteBackup, () => new BytesInput(file), BigInt(file.length));
+  const out = await mb.validate(
+    theirKey,
+    mb.Purpose.RemoteBackup,
+    () => new BytesInputStream(file),
+    BigInt(file.length),
+  );
   if (out.errorMessage !== null) throw new Error(`libsignal rejected the file: ${out.errorMessage}`);
 });
 console.log(`file (${(file.length / 1e6).toFixed(1)} MB encrypted; MB/s of plaintext frames)`);

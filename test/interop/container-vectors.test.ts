@@ -5,7 +5,6 @@
  * that break the MAC.
  */
 
-import { InputStream } from '@signalapp/libsignal-client/dist/io.js';
 import { describe, expect, it } from 'vitest';
 import decryptVectors from '../../vectors/container/decrypt.json' with { type: 'json' };
 import encryptVectors from '../../vectors/container/encrypt.json' with { type: 'json' };
@@ -13,24 +12,9 @@ import negativeVectors from '../../vectors/container/negative.json' with { type:
 import { pureBackend } from '../../src/backends/pure.js';
 import { fromHex, toHex } from '../../src/internal/bytes.js';
 import { encryptCase } from '../container/vectorSuite.js';
-import { libsignal } from './oracle.js';
+import { BytesInputStream, libsignal } from './oracle.js';
 
 const { MessageBackupKey, Purpose, validate } = libsignal.messageBackup;
-
-class BytesInputStream extends InputStream {
-  #pos = 0;
-  constructor(private readonly bytes: Uint8Array) {
-    super();
-  }
-  async read(amount: number): Promise<Uint8Array<ArrayBuffer>> {
-    const out = new Uint8Array(this.bytes.subarray(this.#pos, this.#pos + amount));
-    this.#pos += out.length;
-    return out;
-  }
-  async skip(amount: number): Promise<void> {
-    this.#pos += amount;
-  }
-}
 
 function theirKey(layout: string) {
   return new MessageBackupKey({

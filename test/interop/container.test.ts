@@ -7,7 +7,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputStream } from '@signalapp/libsignal-client/dist/io.js';
 import { describe, expect, it } from 'vitest';
 import { pureBackend } from '../../src/backends/pure.js';
 import { webCryptoBackend } from '../../src/backends/webcrypto.js';
@@ -18,25 +17,10 @@ import { encodeVarint, readVarint32 } from '../../src/internal/wire.js';
 import { createBackupMetadata, encodeBackupMetadata } from '../../src/keys/forwardSecrecy.js';
 import { deriveBackupId, deriveBackupKey, deriveMessageBackupKey } from '../../src/keys/hierarchy.js';
 import { nodeBackend } from '../../src/node/backend.js';
-import { INTEROP_DIR, libsignal } from './oracle.js';
+import { BytesInputStream, INTEROP_DIR, libsignal } from './oracle.js';
 
 const BACKENDS = [pureBackend, webCryptoBackend, nodeBackend];
 const { MessageBackupKey, Purpose, validate } = libsignal.messageBackup;
-
-class BytesInputStream extends InputStream {
-  #pos = 0;
-  constructor(private readonly bytes: Uint8Array) {
-    super();
-  }
-  async read(amount: number): Promise<Uint8Array<ArrayBuffer>> {
-    const out = this.bytes.slice(this.#pos, this.#pos + amount);
-    this.#pos += out.length;
-    return out as Uint8Array<ArrayBuffer>;
-  }
-  async skip(amount: number): Promise<void> {
-    this.#pos += amount;
-  }
-}
 
 /** Splits a varint-delimited corpus file with our own varint reader. */
 function split(bytes: Uint8Array): Uint8Array[] {

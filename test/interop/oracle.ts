@@ -1,6 +1,6 @@
 /**
  * Access to the oracle (libsignal-client 0.103.0, a devDependency) and to Signal's corpora in
- * ../shared/interop. Node-only; used by test/interop/*.test.ts.
+ * ../shared/interop. Node-only; used by test/interop/*.test.ts and by the benchmarks.
  */
 
 import { createRequire } from 'node:module';
@@ -24,14 +24,17 @@ export const libsignal = {
 
 const io = require('@signalapp/libsignal-client/dist/io.js') as typeof import('@signalapp/libsignal-client/dist/io.js');
 
-/** Serves a Uint8Array to libsignal's InputStream interface (what its validators and readers take). */
+/**
+ * Serves a Uint8Array to libsignal's InputStream interface (what its validators and readers take).
+ * Reads are views, not copies (libsignal copies what it reads; the benchmarks time it this way).
+ */
 export class BytesInputStream extends io.InputStream {
   #pos = 0;
   constructor(private readonly bytes: Uint8Array) {
     super();
   }
   async read(amount: number): Promise<Uint8Array<ArrayBuffer>> {
-    const out = this.bytes.slice(this.#pos, this.#pos + amount);
+    const out = this.bytes.subarray(this.#pos, this.#pos + amount);
     this.#pos += out.length;
     return out as Uint8Array<ArrayBuffer>;
   }

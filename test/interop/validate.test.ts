@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,9 +8,8 @@ import { comparableString } from '../../src/validate/comparable.js';
 import type { Purpose } from '../../src/validate/context.js';
 import { BackupValidator } from '../../src/validate/validator.js';
 import { type Backup, encodeMutant, mutate, mutateMany, mutatePresentation, rng } from './mutate.js';
-import { INTEROP_DIR, libsignal } from './oracle.js';
+import { BytesInputStream, INTEROP_DIR, libsignal } from './oracle.js';
 
-const require = createRequire(import.meta.url);
 const { OnlineBackupValidator, Purpose: OraclePurpose } = libsignal.messageBackup;
 const MUTANTS = Number(process.env.SBACKUP_MUTANTS ?? 1500);
 const SEED = Number(process.env.SBACKUP_SEED ?? 20250708);
@@ -21,28 +19,11 @@ const CORPUS = join(INTEROP_DIR, 'backup-tests');
 const CASES = join(INTEROP_DIR, 'libsignal/test-cases');
 
 const { ComparableBackup } = libsignal.messageBackup;
-const io = require('@signalapp/libsignal-client/dist/io.js') as typeof import('@signalapp/libsignal-client/dist/io.js');
-
-/** An in-memory InputStream for the oracle. */
-class BytesInput extends io.InputStream {
-  #pos = 0;
-  constructor(readonly bytes: Uint8Array) {
-    super();
-  }
-  async read(amount: number): Promise<Uint8Array<ArrayBuffer>> {
-    const out = new Uint8Array(this.bytes.subarray(this.#pos, this.#pos + amount));
-    this.#pos += out.length;
-    return out;
-  }
-  async skip(amount: number): Promise<void> {
-    this.#pos += amount;
-  }
-}
 
 async function oracleComparable(bytes: Uint8Array): Promise<string> {
   const c = await ComparableBackup.fromUnencrypted(
     OraclePurpose.RemoteBackup,
-    new BytesInput(bytes),
+    new BytesInputStream(bytes),
     BigInt(bytes.length),
   );
   return c.comparableString();
