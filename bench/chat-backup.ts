@@ -12,17 +12,7 @@ import { join } from 'node:path';
 import { generateSyntheticAccount } from '../src/api/synthetic.js';
 import { BackupWriter } from '../src/api/writer.js';
 import { encodeBytesField, encodeVarint, readVarint32 } from '../src/internal/wire.js';
-
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../test/helpers/prng.js';
 
 const WORDS = (
   'the be to of and a in that have I it for not on with he as you do at this but his by from they we say her she or an ' +
@@ -57,7 +47,7 @@ export function chatBackup(
   targetBytes: number,
   seed = 1,
 ): { backupInfo: Uint8Array; frames: Uint8Array[]; size: number } {
-  const r = prng(seed);
+  const r = mulberry32(seed);
   const pick = <T>(a: T[]) => a[Math.floor(r() ** 1.7 * a.length)]!;
   const bytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
   const sentence = (mean: number) => {

@@ -18,18 +18,10 @@ import {
   frameToJson,
 } from '../src/frames/index.js';
 import { signal } from '../src/frames/generated/schema.js';
+import { mulberry32 } from '../test/helpers/prng.js';
 
 const N = Number(process.env.SBACKUP_BENCH_FRAMES ?? 50_000);
 const ROUNDS = 5;
-
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS =
   'the a to and you I it of in is that for on with this be have are not at was so just but what we can do my'.split(
@@ -37,7 +29,7 @@ const WORDS =
   );
 
 function chatFrames(n: number, big: boolean): Frame[] {
-  const r = rng(1);
+  const r = mulberry32(1);
   const int = (v: number) => (big ? BigInt(v) : v) as bigint;
   const out: Frame[] = [];
   let t = 1_700_000_000_000;

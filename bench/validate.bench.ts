@@ -19,6 +19,7 @@ import { encodeBackupInfo, encodeFrame, type Frame } from '../src/frames/codec.j
 import { encryptBackupToBytes } from '../src/container/writer.js';
 import { deriveBackupId, deriveBackupKey, deriveMessageBackupKey } from '../src/keys/hierarchy.js';
 import { BackupValidator, validateEncryptedBackup } from '../src/validate/index.js';
+import { mulberry32 } from '../test/helpers/prng.js';
 import { BytesInputStream, libsignal } from '../test/interop/oracle.js';
 
 const MB = Number(process.env.SBACKUP_BENCH_VALIDATE_MB ?? 24);
@@ -26,23 +27,13 @@ const ROUNDS = 3;
 const mb = libsignal.messageBackup;
 const address = libsignal.address;
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const WORDS =
   'the a to and you I it of in is that for on with this be have are not at was so just but what we can do my 😀 👍 https://example.org'.split(
     ' ',
   );
 
 function build(targetBytes: number): { info: Uint8Array; frames: Uint8Array[]; size: number } {
-  const r = rng(7);
+  const r = mulberry32(7);
   const T = 1_750_000_000_000n;
   const info = encodeBackupInfo({ version: 1n, backupTimeMs: T, mediaRootBackupKey: new Uint8Array(32).fill(0xab) });
   const frames: Frame[] = [

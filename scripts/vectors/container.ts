@@ -25,21 +25,7 @@ import { encodeBytesField, encodeVarint, readVarint32 } from '../../src/internal
 import { createBackupMetadata, encodeBackupMetadata } from '../../src/keys/forwardSecrecy.js';
 import { deriveBackupId, deriveBackupKey, deriveMessageBackupKey, type SplitKey } from '../../src/keys/hierarchy.js';
 import { nodeBackend } from '../../src/node/backend.js';
-
-/** Fixed pseudo-random bytes (xorshift32), so the vectors never change. */
-function fixed(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+import { fixedBytes } from '../../test/helpers/prng.js';
 
 const json = (x: unknown) => `${JSON.stringify(x, null, 2)}\n`;
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -47,10 +33,10 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 // The account every case uses.
 const RECOVERY_KEY = 'vectorsvectorsvectorsvectorsvectorsvectorsvectorsvectorsvectors1';
 const ACI = '5e1ec7ed-0000-4000-8000-00000000c0de';
-const TOKEN = fixed(32, 11);
-const ENC_SALT = fixed(32, 12);
-const PW_SALT = fixed(32, 13);
-const METADATA_IV = fixed(12, 14);
+const TOKEN = fixedBytes(32, 11);
+const ENC_SALT = fixedBytes(32, 12);
+const PW_SALT = fixedBytes(32, 13);
+const METADATA_IV = fixedBytes(12, 14);
 
 const backupKey = deriveBackupKey(RECOVERY_KEY);
 const backupId = deriveBackupId(backupKey, ACI);
@@ -65,11 +51,11 @@ const METADATA = encodeBackupMetadata(
 /** A small, valid backup (libsignal's validate() accepts it): account, Self, contacts, a group, chat items. */
 function buildPlaintext(chatItems: number, longText: number): Uint8Array {
   const T = 1_760_000_000_000n;
-  const info = encodeBackupInfo({ version: 1n, backupTimeMs: T, mediaRootBackupKey: fixed(32, 20) });
+  const info = encodeBackupInfo({ version: 1n, backupTimeMs: T, mediaRootBackupKey: fixedBytes(32, 20) });
   const frames: Frame[] = [
     {
       account: {
-        profileKey: fixed(32, 21),
+        profileKey: fixedBytes(32, 21),
         givenName: 'Vector',
         accountSettings: {
           phoneNumberSharingMode: 1,
@@ -83,7 +69,7 @@ function buildPlaintext(chatItems: number, longText: number): Uint8Array {
   ];
   const contacts = 3;
   const aci = (i: number) => {
-    const u = fixed(16, 30 + i);
+    const u = fixedBytes(16, 30 + i);
     u[6] = (u[6]! & 0x0f) | 0x40;
     u[8] = (u[8]! & 0x3f) | 0x80;
     return u;
@@ -95,7 +81,7 @@ function buildPlaintext(chatItems: number, longText: number): Uint8Array {
         contact: {
           aci: aci(i),
           e164: BigInt(15550100 + i),
-          profileKey: fixed(32, 40 + i),
+          profileKey: fixedBytes(32, 40 + i),
           registered: {},
           profileGivenName: `Contact ${i}`,
         },
@@ -106,7 +92,7 @@ function buildPlaintext(chatItems: number, longText: number): Uint8Array {
     recipient: {
       id: 100n,
       group: {
-        masterKey: fixed(32, 50),
+        masterKey: fixedBytes(32, 50),
         snapshot: {
           title: { title: 'Vector group' },
           members: [0, 1, 2].map((i) => ({ userId: aci(i), role: 1 })),
@@ -308,7 +294,7 @@ export async function generate(): Promise<Record<string, string>> {
     },
   ] as const;
   for (const [i, spec] of encryptSpecs.entries()) {
-    const iv = fixed(16, 100 + i);
+    const iv = fixedBytes(16, 100 + i);
     const normalDraw = 'normalDraw' in spec ? spec.normalDraw : undefined;
     const estimatedTotalLength = 'estimatedTotalLength' in spec ? spec.estimatedTotalLength : undefined;
     const file = await write(spec.description, spec.plaintext, spec.layout, {
@@ -375,14 +361,19 @@ export async function generate(): Promise<Record<string, string>> {
     ] as const
   ).entries()) {
     const compressor = backend === pureBackend ? 'fflate' : 'zlib';
-    const file = await write(`decrypt ${i}`, 'chat', layout, { level: 6, iv: fixed(16, 200 + i), padding, backend });
+    const file = await write(`decrypt ${i}`, 'chat', layout, {
+      level: 6,
+      iv: fixedBytes(16, 200 + i),
+      padding,
+      backend,
+    });
     const trailer = await trailerOf(file, layout, KEYS[layout]);
     add(`level 6 by ${compressor}, ${layout}, ${padding} padding`, 'chat', layout, file, padded(trailer));
   }
   {
     const file = await write('randomized', 'small', 'modern', {
       level: 6,
-      iv: fixed(16, 210),
+      iv: fixedBytes(16, 210),
       normal: () => 0.1,
       backend: nodeBackend,
     });
@@ -397,8 +388,8 @@ export async function generate(): Promise<Record<string, string>> {
   const small = plaintexts.small;
   const member = gzipStored(small);
   {
-    const junk = fixed(40, 220);
-    const file = seal(concatBytes(member, junk), KEYS.legacy, fixed(16, 221));
+    const junk = fixedBytes(40, 220);
+    const file = seal(concatBytes(member, junk), KEYS.legacy, fixedBytes(16, 221));
     let nonZero = 0;
     for (const b of junk) if (b !== 0) nonZero++;
     add('non-zero bytes after the gzip member (ignored, reported)', 'small', 'legacy', file, {
@@ -413,7 +404,7 @@ export async function generate(): Promise<Record<string, string>> {
       utf8('backup\0'),
       member.subarray(10),
     );
-    const file = seal(named, KEYS.legacy, fixed(16, 222));
+    const file = seal(named, KEYS.legacy, fixedBytes(16, 222));
     add('gzip header with a file name and an mtime', 'small', 'legacy', file, {
       paddingLength: 0,
       nonZeroPaddingBytes: 0,
@@ -421,7 +412,7 @@ export async function generate(): Promise<Record<string, string>> {
   }
   {
     const second = gzipStored(utf8('a second member is never read'));
-    const file = seal(concatBytes(member, second), KEYS.legacy, fixed(16, 223));
+    const file = seal(concatBytes(member, second), KEYS.legacy, fixedBytes(16, 223));
     let nonZero = 0;
     for (const b of second) if (b !== 0) nonZero++;
     add('a second gzip member after the first (ignored, reported as padding)', 'small', 'legacy', file, {
@@ -440,10 +431,18 @@ export async function generate(): Promise<Record<string, string>> {
     mayRelease = 0,
     options?: object,
   ) => negative.push({ description, key, file: toHex(file), error, mayRelease, ...(options ? { options } : {}) });
-  const legacy = await write('negative base', 'small', 'legacy', { level: 0, iv: fixed(16, 300), padding: 'none' });
-  const modern = await write('negative base', 'small', 'modern', { level: 0, iv: fixed(16, 301), padding: 'none' });
+  const legacy = await write('negative base', 'small', 'legacy', {
+    level: 0,
+    iv: fixedBytes(16, 300),
+    padding: 'none',
+  });
+  const modern = await write('negative base', 'small', 'modern', {
+    level: 0,
+    iv: fixedBytes(16, 301),
+    padding: 'none',
+  });
   const all = messages(small).length;
-  const sealedIv = fixed(16, 302);
+  const sealedIv = fixedBytes(16, 302);
   const sealed = (p: Uint8Array, pkcs7 = true) => seal(p, KEYS.legacy, sealedIv, pkcs7);
 
   bad('empty file', 'legacy', new Uint8Array(0), 'NOT_A_BACKUP');
@@ -501,7 +500,10 @@ export async function generate(): Promise<Record<string, string>> {
     withMetadata(concatBytes(pairField, pairField, pairField, ivField)),
     'INVALID_METADATA',
   );
-  const shortCt = encodeBytesField(1, concatBytes(encodeBytesField(1, fixed(47, 15)), encodeBytesField(2, PW_SALT)));
+  const shortCt = encodeBytesField(
+    1,
+    concatBytes(encodeBytesField(1, fixedBytes(47, 15)), encodeBytesField(2, PW_SALT)),
+  );
   bad('metadata pair with a 47-byte ct', 'modern', withMetadata(concatBytes(shortCt, ivField)), 'INVALID_METADATA');
   bad('modern body cut to 40 bytes', 'modern', modern.subarray(0, header.length + 40), 'TRUNCATED');
   bad('flipped IV byte', 'legacy', flip(legacy, 5), 'MAC_MISMATCH');

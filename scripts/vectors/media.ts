@@ -19,23 +19,9 @@ import {
   thumbnailMediaName,
 } from '../../src/media/names.js';
 import { encryptForMediaTier, encryptThumbnail } from '../../src/media/tier.js';
+import { fixedBytes } from '../../test/helpers/prng.js';
 
 const backend = pureBackend;
-
-/** Fixed pseudo-random bytes (xorshift32), so the vectors never change. */
-function fixed(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 function flip(b: Uint8Array, at: number): Uint8Array {
   const c = b.slice();
@@ -65,9 +51,9 @@ export async function generate(): Promise<Record<string, string>> {
   const attachments = [];
   const negatives = [];
   for (const [i, size] of [0, 1, 15, 16, 540, 541, 542, 1000, 4097].entries()) {
-    const key = fixed(64, 100 + i);
-    const iv = fixed(16, 200 + i);
-    const plaintext = fixed(size, 300 + i);
+    const key = fixedBytes(64, 100 + i);
+    const iv = fixedBytes(16, 200 + i);
+    const plaintext = fixedBytes(size, 300 + i);
     const e = await encryptAttachment(plaintext, key, { iv, backend });
     attachments.push({
       size,
@@ -102,7 +88,13 @@ export async function generate(): Promise<Record<string, string>> {
           ciphertext: toHex(ct.subarray(0, ct.length - 16)),
           error: 'MAC_MISMATCH',
         },
-        { description: 'wrong key', key: toHex(fixed(64, 999)), size, ciphertext: toHex(ct), error: 'MAC_MISMATCH' },
+        {
+          description: 'wrong key',
+          key: toHex(fixedBytes(64, 999)),
+          size,
+          ciphertext: toHex(ct),
+          error: 'MAC_MISMATCH',
+        },
         {
           description: 'size larger than the data',
           ...base,
@@ -121,14 +113,14 @@ export async function generate(): Promise<Record<string, string>> {
           description: 'wrong digest',
           ...base,
           ciphertext: toHex(ct),
-          digest: toHex(fixed(32, 5)),
+          digest: toHex(fixedBytes(32, 5)),
           error: 'DIGEST_MISMATCH',
         },
         {
           description: 'wrong plaintext hash',
           ...base,
           ciphertext: toHex(ct),
-          plaintextHash: toHex(fixed(32, 6)),
+          plaintextHash: toHex(fixedBytes(32, 6)),
           error: 'PLAINTEXT_HASH_MISMATCH',
         },
       );
@@ -136,12 +128,12 @@ export async function generate(): Promise<Record<string, string>> {
   }
 
   // Names and ids
-  const root = fixed(32, 400);
+  const root = fixedBytes(32, 400);
   const names = [];
   for (let i = 0; i < 3; i++) {
-    const plaintextHash = fixed(32, 500 + i);
-    const key = fixed(64, 600 + i);
-    const localKey = fixed(64, 700 + i);
+    const plaintextHash = fixedBytes(32, 500 + i);
+    const key = fixedBytes(64, 600 + i);
+    const localKey = fixedBytes(64, 700 + i);
     const name = mediaName(plaintextHash, key);
     const full = mediaTierKeys(root, name);
     const thumb = mediaTierKeys(root, thumbnailMediaName(name));
@@ -178,7 +170,7 @@ export async function generate(): Promise<Record<string, string>> {
   for (const [i, size] of [0, 700].entries()) {
     const a = attachments.find((x) => x.size === (size === 0 ? 0 : 1000))!;
     const transit = fromHex(a.ciphertext);
-    const iv = fixed(16, 800 + i);
+    const iv = fixedBytes(16, 800 + i);
     const outer = await encryptForMediaTier(transit, root, a.mediaName, { iv, backend });
     tierCases.push({ mediaName: a.mediaName, iv: toHex(iv), transit: a.ciphertext, object: toHex(outer) });
     if (i === 1) {
@@ -200,15 +192,15 @@ export async function generate(): Promise<Record<string, string>> {
     }
   }
   const thumbName = names[0]!.mediaName;
-  const thumbPlain = fixed(700, 900);
-  const thumb = await encryptThumbnail(thumbPlain, root, thumbName, { iv: fixed(16, 901), backend });
+  const thumbPlain = fixedBytes(700, 900);
+  const thumb = await encryptThumbnail(thumbPlain, root, thumbName, { iv: fixedBytes(16, 901), backend });
   const thumbOuter = await encryptForMediaTier(thumb.ciphertext, root, thumbnailMediaName(thumbName), {
-    iv: fixed(16, 902),
+    iv: fixedBytes(16, 902),
     backend,
   });
 
   // Incremental MAC with small chunks (boundaries exercised)
-  const macKey = fixed(32, 1000);
+  const macKey = fixedBytes(32, 1000);
   const macs = [];
   for (const [size, chunkSize] of [
     [0, 32],
@@ -219,7 +211,7 @@ export async function generate(): Promise<Record<string, string>> {
     [96, 32],
     [100, 7],
   ] as const) {
-    const data = fixed(size, 1100 + size + chunkSize);
+    const data = fixedBytes(size, 1100 + size + chunkSize);
     macs.push({ chunkSize, data: toHex(data), digest: toHex(incrementalMac(data, macKey, chunkSize, backend)) });
   }
   const d96 = macs.find((m) => m.data.length === 192)!;

@@ -4,28 +4,15 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { encodeBackupInfo, encodeFrame } from '../../src/frames/codec.js';
 import { concatBytes } from '../../src/internal/bytes.js';
 import { encodeVarint } from '../../src/internal/wire.js';
+import { xorshift32 } from '../helpers/prng.js';
 
 /** A test recovery key and ACI (any valid values work; these are fixed for reproducibility). */
 export const AEP = 'mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm';
 export const ACI = '11111111-2222-4333-8444-555555555555';
 export const T0 = 1_750_000_000_000;
 
-/** xorshift32: deterministic bytes. */
-export function prng(seed: number): (n: number) => Uint8Array {
-  let x = seed >>> 0 || 1;
-  return (n) => {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      x ^= x << 13;
-      x >>>= 0;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      x >>>= 0;
-      out[i] = x & 0xff;
-    }
-    return out;
-  };
-}
+/** Deterministic bytes: each call returns the next `n` bytes of the stream seeded by `seed`. */
+export const prng = xorshift32;
 
 /** One medium: its plaintext and the LocatorInfo fields. */
 export interface TestMedium {

@@ -6,18 +6,7 @@
 
 import { descriptor } from '../../src/frames/generated/descriptor.js';
 import { type BackupInfo, encodeBackupInfo, encodeFrame, type Frame } from '../../src/frames/codec.js';
-
-/** A small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../helpers/prng.js';
 
 export interface Backup {
   backupInfo: BackupInfo;
@@ -307,7 +296,7 @@ function mutateTimer(b: Backup, r: () => number): string | undefined {
 
 /** One seeded mutant of `base` (which is not modified), a label saying what changed, and byte edits. */
 export function mutate(base: Backup, seed: number): Mutant {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const b: Backup = { backupInfo: clone(base.backupInfo), frames: base.frames.map(clone) };
   const n = b.frames.length;
   const edits: Edits = [];
@@ -344,7 +333,7 @@ export function mutate(base: Backup, seed: number): Mutant {
  */
 export function mutateMany(base: Backup, seed: number, depth: number): Mutant {
   let m = mutate(base, seed);
-  const r = rng(seed ^ 0x5bd1e995);
+  const r = mulberry32(seed ^ 0x5bd1e995);
   for (let i = 1; i < depth; i++) {
     const next = mutate(m.backup, Math.floor(r() * 2 ** 31));
     const edits = [...(m.rawEdits ?? []), ...(next.rawEdits ?? [])];

@@ -4,6 +4,7 @@ import { pureBackend } from '../../src/backends/pure.js';
 import type { CryptoBackend } from '../../src/backends/types.js';
 import { hasWebCrypto, webCryptoBackend } from '../../src/backends/webcrypto.js';
 import { concatByteList } from '../../src/internal/bytes.js';
+import { fixedBytes } from '../helpers/prng.js';
 
 export const BACKENDS: CryptoBackend[] = hasWebCrypto() ? [pureBackend, webCryptoBackend] : [pureBackend];
 
@@ -13,17 +14,9 @@ export const SYNC_BACKENDS: CryptoBackend[] = [pureBackend];
 export const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 export const unhex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
 
-/** Deterministic bytes (xorshift), so failures reproduce. */
+/** Deterministic bytes, so failures reproduce. */
 export function bytes(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed * 2654435761 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return fixedBytes(n, seed);
 }
 
 /** Collects an async iterable into one array. */
