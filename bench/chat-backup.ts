@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSyntheticAccount } from '../src/api/synthetic.js';
 import { BackupWriter } from '../src/api/writer.js';
+import { concatBytes } from '../src/internal/bytes.js';
 import { encodeBytesField, encodeVarint, readVarint32 } from '../src/internal/wire.js';
 import { mulberry32 } from '../test/helpers/prng.js';
 
@@ -24,23 +25,8 @@ const WORDS = (
 
 const enc = new TextEncoder();
 const field = (n: number, payload: Uint8Array) => encodeBytesField(n, payload);
-const varintField = (n: number, v: number) => {
-  const tag = encodeVarint(n * 8);
-  const val = encodeVarint(v);
-  const out = new Uint8Array(tag.length + val.length);
-  out.set(tag);
-  out.set(val, tag.length);
-  return out;
-};
-const cat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
+const varintField = (n: number, v: number) => concatBytes(encodeVarint(n * 8), encodeVarint(v));
+const cat = concatBytes;
 
 /** BackupInfo bytes and a generator of Frames totalling about `targetBytes` (uncompressed). */
 export function chatBackup(
