@@ -562,27 +562,27 @@ export async function generate(): Promise<Record<string, string>> {
   bad('gzip trailer missing', 'legacy', sealed(member.subarray(0, member.length - 8)), 'DECOMPRESSION_FAILED', all);
   bad('DEFLATE stream without a final block', 'legacy', sealed(gzipStored(small, false)), 'DECOMPRESSION_FAILED', all);
   bad(
-    'decompresses beyond maxDecompressedSize',
+    'decompresses beyond maxDecompressedBytes',
     'legacy',
     sealed(member),
     'LIMIT_EXCEEDED',
     messagesWithin(small, 200),
     {
-      maxDecompressedSize: 200,
+      maxDecompressedBytes: 200,
     },
   );
   const info = messages(small)[0]!;
   const infoPart = concatBytes(encodeVarint(info.length), info);
   bad(
-    'frame length above the default maxFrameSize (16 MiB)',
+    'frame length above the default maxFrameBytes (16 MiB)',
     'legacy',
     sealed(gzipStored(concatBytes(infoPart, encodeVarint(2 ** 25), utf8('xyz')))),
     'FRAME_TOO_LARGE',
     1,
   );
   const underLimit = messages(small).findIndex((m) => m.length > 60);
-  bad('frame above a custom maxFrameSize', 'legacy', sealed(member), 'FRAME_TOO_LARGE', underLimit, {
-    maxFrameSize: 60,
+  bad('frame above a custom maxFrameBytes', 'legacy', sealed(member), 'FRAME_TOO_LARGE', underLimit, {
+    maxFrameBytes: 60,
   });
   bad(
     'length prefix is not a varint32',

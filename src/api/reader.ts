@@ -38,8 +38,11 @@ export type BackupReadKey =
 
 /** Options of {@link BackupReader.open}. */
 export interface BackupReaderOptions {
-  maxDecompressedSize?: number;
-  maxFrameSize?: number;
+  /** As {@link OpenBackupOptions.maxDecompressedBytes}. */
+  maxDecompressedBytes?: number;
+  /** As {@link OpenBackupOptions.maxFrameBytes}. */
+  maxFrameBytes?: number;
+  /** As {@link OpenBackupOptions.backend}. */
   backend?: CryptoBackend;
 }
 

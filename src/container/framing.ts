@@ -21,7 +21,7 @@ export class FrameSplitter {
   /** Plaintext bytes pushed before the current call. */
   private total = 0;
 
-  constructor(private readonly maxFrameSize: number) {}
+  constructor(private readonly maxFrameBytes: number) {}
 
   /** Splits `chunk`, returning the complete messages it finishes (views into `chunk` when possible). */
   push(chunk: Uint8Array): Uint8Array[] {
@@ -65,10 +65,10 @@ export class FrameSplitter {
           offset: base + pos,
         });
       }
-      if (v.value > this.maxFrameSize) {
+      if (v.value > this.maxFrameBytes) {
         throw new BackupError(
           'FRAME_TOO_LARGE',
-          `frame ${this.count} claims ${v.value} bytes, more than the limit of ${this.maxFrameSize} (raise maxFrameSize to read it)`,
+          `frame ${this.count} claims ${v.value} bytes, more than the limit of ${this.maxFrameBytes} (raise maxFrameBytes to read it)`,
           { frameIndex: this.count, offset: base + pos },
         );
       }

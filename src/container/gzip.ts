@@ -283,7 +283,7 @@ export class GzipReader {
     if (this.size > this.maxDecompressed) {
       throw new BackupError(
         'LIMIT_EXCEEDED',
-        `the backup decompresses to more than ${this.maxDecompressed} bytes (raise maxDecompressedSize to read it)`,
+        `the backup decompresses to more than ${this.maxDecompressed} bytes (raise maxDecompressedBytes to read it)`,
       );
     }
     this.crc = this.backend.crc32(out, this.crc);

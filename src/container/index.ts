@@ -31,8 +31,7 @@ export {
   encryptBackupToStream,
 } from './writer.js';
 export {
-  DEFAULT_MAX_DECOMPRESSED_SIZE,
-  DEFAULT_MAX_FRAME_SIZE,
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
   type BackupTrailer,
   type OpenBackupOptions,
   type OpenedBackup,

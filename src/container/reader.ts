@@ -11,6 +11,7 @@ import type { CryptoBackend, Hasher } from '../backends/types.js';
 import { BackupError } from '../errors.js';
 import { assertBytes, concatBytes, concatByteList, constantTimeEqual } from '../internal/bytes.js';
 import { type ByteSource, iterateBytes } from '../internal/stream.js';
+import { DEFAULT_MAX_FRAME_BYTES } from '../internal/wire.js';
 import type { BackupMetadata } from '../keys/forwardSecrecy.js';
 import type { SplitKey } from '../keys/hierarchy.js';
 import { FrameSplitter } from './framing.js';
@@ -28,9 +29,7 @@ import {
 import { type BackupSource, coalesce, type RandomAccessSource, toRandomAccess } from './sources.js';
 
 /** Default limit on the decompressed size (4 GiB): a gzip bomb stops here. */
-export const DEFAULT_MAX_DECOMPRESSED_SIZE = 4 * 2 ** 30;
-/** Default limit on one frame (16 MiB): a forged length cannot make us buffer more. */
-export const DEFAULT_MAX_FRAME_SIZE = 16 * 2 ** 20;
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 4 * 2 ** 30;
 /** Chunks of the file are gathered to at least this size before decryption. */
 const READ_CHUNK = 256 * 1024;
 /** Ciphertext decrypted and inflated at a time; the frames it gives are released before the next. */
@@ -40,10 +39,10 @@ const FEED_PIECE = 64 * 1024;
 export interface OpenBackupOptions {
   /** The MessageBackupKey (`deriveMessageBackupKey`). */
   key: SplitKey;
-  /** Largest decompressed size accepted; default {@link DEFAULT_MAX_DECOMPRESSED_SIZE}. */
-  maxDecompressedSize?: number;
-  /** Largest frame accepted; default {@link DEFAULT_MAX_FRAME_SIZE}. */
-  maxFrameSize?: number;
+  /** Largest decompressed length accepted, in bytes; default {@link DEFAULT_MAX_DECOMPRESSED_BYTES}. */
+  maxDecompressedBytes?: number;
+  /** Largest frame accepted, in bytes (its length prefix not counted); default {@link DEFAULT_MAX_FRAME_BYTES}. */
+  maxFrameBytes?: number;
   /** Backend; the runtime's fastest when absent. */
   backend?: CryptoBackend;
 }
@@ -90,7 +89,7 @@ function checkReadOptions(options: OpenBackupOptions): void {
   if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
   assertBytes(options.key?.hmacKey, 'key.hmacKey', 32);
   assertBytes(options.key?.aesKey, 'key.aesKey', 32);
-  for (const name of ['maxDecompressedSize', 'maxFrameSize'] as const) {
+  for (const name of ['maxDecompressedBytes', 'maxFrameBytes'] as const) {
     const v = options[name];
     if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) {
       throw new RangeError(`"${name}" expected a non-negative integer, got ${v}`);
@@ -172,14 +171,14 @@ async function* decryptBody(
   const iv = new Uint8Array(IV_LENGTH);
   let ivFilled = 0;
   let cbc: ReturnType<CryptoBackend['aesCbcDecrypt']> | undefined;
-  const splitter = new FrameSplitter(options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE);
+  const splitter = new FrameSplitter(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
   let frames: Uint8Array[] = [];
   const gz = new GzipReader(
     backend,
     (out) => {
       for (const f of splitter.push(out)) frames.push(f);
     },
-    options.maxDecompressedSize ?? DEFAULT_MAX_DECOMPRESSED_SIZE,
+    options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
   );
   /**
    * Decompression of the previous chunk, still running. An asynchronous backend (node:zlib's

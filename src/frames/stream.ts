@@ -14,11 +14,16 @@
 import { BackupError } from '../errors.js';
 import { assertBytes, concatByteList } from '../internal/bytes.js';
 import { type ByteSource, iterateBytes } from '../internal/stream.js';
-import { MAX_VARINT32_BYTES, readVarint32, varintLength, writeVarint } from '../internal/wire.js';
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  MAX_VARINT32_BYTES,
+  readVarint32,
+  varintLength,
+  writeVarint,
+} from '../internal/wire.js';
 import { type BackupInfo, decodeBackupInfo, decodeFrame, encodeBackupInfo, encodeFrame, type Frame } from './codec.js';
 
-/** Default largest message accepted: 16 MiB. Signal's frames are kilobytes; this bounds memory per message. */
-export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+export { DEFAULT_MAX_FRAME_BYTES };
 
 /** Limits of the stream decoder. */
 export interface FrameStreamOptions {

@@ -3,6 +3,13 @@
 /** Longest varint that can hold a 32-bit length. */
 export const MAX_VARINT32_BYTES = 5;
 
+/**
+ * Default largest length-delimited message a backup reader accepts (BackupInfo or Frame): 16 MiB.
+ * Signal's frames are kilobytes; the limit bounds what a forged length prefix can make us buffer.
+ * Public through the frames module.
+ */
+export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
 /** Number of bytes `value` (0 .. 2^32-1) takes as a base-128 varint. */
 export function varintLength(value: number): number {
   let n = 1;

@@ -179,8 +179,8 @@ export function containerSuite(backend: CryptoBackend, peers: CryptoBackend[]): 
       expect(codeOf((await readAll(badVarint, opts)).error)).toBe('INVALID_VARINT');
       // Limits.
       const big = handBuilt(gz(delimited(INFO, [frame(4, new Uint8Array(100000))])), KEY);
-      expect(codeOf((await readAll(big, { ...opts, maxDecompressedSize: 50000 })).error)).toBe('LIMIT_EXCEEDED');
-      expect(codeOf((await readAll(big, { ...opts, maxFrameSize: 1000 })).error)).toBe('FRAME_TOO_LARGE');
+      expect(codeOf((await readAll(big, { ...opts, maxDecompressedBytes: 50000 })).error)).toBe('LIMIT_EXCEEDED');
+      expect(codeOf((await readAll(big, { ...opts, maxFrameBytes: 1000 })).error)).toBe('FRAME_TOO_LARGE');
       // Empty plaintext inside the gzip member.
       expect(codeOf((await readAll(handBuilt(gz(new Uint8Array(0)), KEY), opts)).error)).toBe('EMPTY_INPUT');
     });

@@ -91,7 +91,7 @@ export function vectorSuite(backend: CryptoBackend): void {
     it('negative.json: the named error, and nothing released beyond what the case allows', async () => {
       expect(negativeVectors.cases.length).toBeGreaterThanOrEqual(30);
       for (const c of negativeVectors.cases) {
-        const options = 'options' in c ? (c.options as { maxDecompressedSize?: number; maxFrameSize?: number }) : {};
+        const options = 'options' in c ? (c.options as { maxDecompressedBytes?: number; maxFrameBytes?: number }) : {};
         const r = await readAll(fromHex(c.file), { key: keyOf(negativeVectors.keys, c.key), backend, ...options });
         expect(codeOf(r.ok ? undefined : r.error), c.description).toBe(c.error);
         expect(r.seen.length, c.description).toBeLessThanOrEqual(c.mayRelease);
