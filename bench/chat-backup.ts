@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { generateSyntheticAccount } from '../src/api/synthetic.js';
 import { BackupWriter } from '../src/api/writer.js';
 import { concatBytes } from '../src/internal/bytes.js';
-import { encodeBytesField, encodeVarint, readVarint32 } from '../src/internal/wire.js';
+import { encodeBytesField, encodeVarint } from '../src/internal/wire.js';
+import { splitDelimited } from '../test/helpers/delimited.js';
 import { mulberry32 } from '../test/helpers/prng.js';
 
 const WORDS = (
@@ -98,18 +99,6 @@ export interface SyntheticBackup {
 
 /** Bumped whenever the generator's parameters below change (invalidates the cache). */
 const SYNTHETIC_CACHE_VERSION = 2;
-
-/** Splits a `.binproto` into its messages (views, no copies). */
-export function splitDelimited(plaintext: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let pos = 0; pos < plaintext.length; ) {
-    const v = readVarint32(plaintext, pos);
-    if (!v.ok || v.next + v.value > plaintext.length) throw new Error(`bad length prefix at ${pos}`);
-    out.push(plaintext.subarray(v.next, v.next + v.value));
-    pos = v.next + v.value;
-  }
-  return out;
-}
 
 /**
  * A realistic backup that libsignal's `validate()` accepts (purpose remote): the synthetic account

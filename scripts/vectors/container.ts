@@ -25,6 +25,7 @@ import { encodeBytesField, encodeVarint, readVarint32 } from '../../src/internal
 import { createBackupMetadata, encodeBackupMetadata } from '../../src/keys/forwardSecrecy.js';
 import { deriveBackupId, deriveBackupKey, deriveMessageBackupKey, type SplitKey } from '../../src/keys/hierarchy.js';
 import { nodeBackend } from '../../src/node/backend.js';
+import { joinDelimited, splitDelimited } from '../../test/helpers/delimited.js';
 import { fixedBytes } from '../../test/helpers/prng.js';
 
 const json = (x: unknown) => `${JSON.stringify(x, null, 2)}\n`;
@@ -135,21 +136,7 @@ function buildPlaintext(chatItems: number, longText: number): Uint8Array {
       },
     });
   }
-  const parts: Uint8Array[] = [];
-  for (const m of [info, ...frames.map(encodeFrame)]) parts.push(encodeVarint(m.length), m);
-  return concatBytes(...parts);
-}
-
-/** Splits a varint-delimited plaintext into its messages. */
-function messages(plaintext: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let pos = 0; pos < plaintext.length; ) {
-    const v = readVarint32(plaintext, pos);
-    if (!v.ok) throw new Error('bad plaintext');
-    out.push(plaintext.subarray(v.next, v.next + v.value));
-    pos = v.next + v.value;
-  }
-  return out;
+  return joinDelimited([info, ...frames.map(encodeFrame)]);
 }
 
 /** Independent check: node:crypto and node:zlib open `file` to `plaintext`, or the generator stops. */
@@ -242,7 +229,7 @@ export async function generate(): Promise<Record<string, string>> {
     layout: 'legacy' | 'modern',
     options: Omit<EncryptBackupOptions, 'key'>,
   ) {
-    const [info, ...frames] = messages(plaintexts[name]);
+    const [info, ...frames] = splitDelimited(plaintexts[name]);
     const file = await encryptBackupToBytes(info!, frames, {
       key: KEYS[layout],
       ...(layout === 'modern' ? { metadata: METADATA } : {}),
@@ -337,7 +324,7 @@ export async function generate(): Promise<Record<string, string>> {
     file: Uint8Array,
     extra: object,
   ) => {
-    const m = messages(plaintexts[plaintext]);
+    const m = splitDelimited(plaintexts[plaintext]);
     decrypt.push({
       description,
       plaintext,
@@ -441,7 +428,7 @@ export async function generate(): Promise<Record<string, string>> {
     iv: fixedBytes(16, 301),
     padding: 'none',
   });
-  const all = messages(small).length;
+  const all = splitDelimited(small).length;
   const sealedIv = fixedBytes(16, 302);
   const sealed = (p: Uint8Array, pkcs7 = true) => seal(p, KEYS.legacy, sealedIv, pkcs7);
 
@@ -571,7 +558,7 @@ export async function generate(): Promise<Record<string, string>> {
       maxDecompressedBytes: 200,
     },
   );
-  const info = messages(small)[0]!;
+  const info = splitDelimited(small)[0]!;
   const infoPart = concatBytes(encodeVarint(info.length), info);
   bad(
     'frame length above the default maxFrameBytes (16 MiB)',
@@ -580,7 +567,7 @@ export async function generate(): Promise<Record<string, string>> {
     'FRAME_TOO_LARGE',
     1,
   );
-  const underLimit = messages(small).findIndex((m) => m.length > 60);
+  const underLimit = splitDelimited(small).findIndex((m) => m.length > 60);
   bad('frame above a custom maxFrameBytes', 'legacy', sealed(member), 'FRAME_TOO_LARGE', underLimit, {
     maxFrameBytes: 60,
   });

@@ -7,10 +7,11 @@ import { gzipSync } from 'fflate';
 import type { CryptoBackend } from '../../src/backends/types.js';
 import { isBackupError } from '../../src/errors.js';
 import { concatByteList } from '../../src/internal/bytes.js';
-import { encodeBytesField, encodeVarint } from '../../src/internal/wire.js';
+import { encodeBytesField } from '../../src/internal/wire.js';
 import type { SplitKey } from '../../src/keys/hierarchy.js';
 import { openBackup, type OpenBackupOptions } from '../../src/container/reader.js';
 import type { BackupSource } from '../../src/container/sources.js';
+import { joinDelimited } from '../helpers/delimited.js';
 
 export const KEY: SplitKey = { hmacKey: new Uint8Array(32).fill(0x11), aesKey: new Uint8Array(32).fill(0x22) };
 export const OTHER_KEY: SplitKey = { hmacKey: new Uint8Array(32).fill(0x33), aesKey: new Uint8Array(32).fill(0x22) };
@@ -56,9 +57,7 @@ export function codeOf(e: unknown): string {
 
 /** varint-delimited plaintext of `info` and `frames`. */
 export function delimited(info: Uint8Array, frames: Uint8Array[]): Uint8Array {
-  const parts: Uint8Array[] = [];
-  for (const m of [info, ...frames]) parts.push(encodeVarint(m.length), m);
-  return concatByteList(parts);
+  return joinDelimited([info, ...frames]);
 }
 
 /**

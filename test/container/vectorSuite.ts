@@ -14,8 +14,9 @@ import type { CryptoBackend } from '../../src/backends/types.js';
 import { openBackup } from '../../src/container/reader.js';
 import { encryptBackupToBytes, type PaddingScheme } from '../../src/container/writer.js';
 import { concatByteList, fromHex, toHex } from '../../src/internal/bytes.js';
-import { encodeVarint, readVarint32 } from '../../src/internal/wire.js';
+import { encodeVarint } from '../../src/internal/wire.js';
 import type { SplitKey } from '../../src/keys/hierarchy.js';
+import { splitDelimited } from '../helpers/delimited.js';
 import { codeOf, readAll } from './helpers.js';
 
 type KeyName = 'legacy' | 'modern';
@@ -25,22 +26,10 @@ function keyOf(keys: Record<KeyName, { hmacKey: string; aesKey: string }>, name:
   return { hmacKey: fromHex(k.hmacKey), aesKey: fromHex(k.aesKey) };
 }
 
-/** Splits a varint-delimited plaintext into its messages. */
-export function splitMessages(plaintext: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let pos = 0; pos < plaintext.length; ) {
-    const v = readVarint32(plaintext, pos);
-    if (!v.ok) throw new Error(`bad varint at ${pos}`);
-    out.push(plaintext.subarray(v.next, v.next + v.value));
-    pos = v.next + v.value;
-  }
-  return out;
-}
-
 /** Our writer's output for an encrypt.json case, on `backend`. */
 export async function encryptCase(c: (typeof encryptVectors.cases)[number], backend: CryptoBackend) {
   const plaintext = fromHex(encryptVectors.plaintexts[c.plaintext as keyof typeof encryptVectors.plaintexts]);
-  const [info, ...frames] = splitMessages(plaintext);
+  const [info, ...frames] = splitDelimited(plaintext);
   const draw = 'normalDraw' in c ? (c.normalDraw as number) : undefined;
   const estimate = 'estimatedTotalLength' in c ? (c.estimatedTotalLength as number) : undefined;
   return encryptBackupToBytes(info!, frames, {

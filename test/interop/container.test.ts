@@ -13,27 +13,15 @@ import { webCryptoBackend } from '../../src/backends/webcrypto.js';
 import { openBackup } from '../../src/container/reader.js';
 import { flushInterval, paddingSize } from '../../src/container/sizing.js';
 import { encryptBackupToBytes } from '../../src/container/writer.js';
-import { encodeVarint, readVarint32 } from '../../src/internal/wire.js';
+import { encodeVarint } from '../../src/internal/wire.js';
 import { createBackupMetadata, encodeBackupMetadata } from '../../src/keys/forwardSecrecy.js';
 import { deriveBackupId, deriveBackupKey, deriveMessageBackupKey } from '../../src/keys/hierarchy.js';
 import { nodeBackend } from '../../src/node/backend.js';
+import { splitDelimited } from '../helpers/delimited.js';
 import { BytesInputStream, INTEROP_DIR, libsignal } from './oracle.js';
 
 const BACKENDS = [pureBackend, webCryptoBackend, nodeBackend];
 const { MessageBackupKey, Purpose, validate } = libsignal.messageBackup;
-
-/** Splits a varint-delimited corpus file with our own varint reader. */
-function split(bytes: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let pos = 0;
-  while (pos < bytes.length) {
-    const v = readVarint32(bytes, pos);
-    if (!v.ok) throw new Error(`bad varint at ${pos}`);
-    out.push(bytes.subarray(v.next, v.next + v.value));
-    pos = v.next + v.value;
-  }
-  return out;
-}
 
 describe("libsignal's valid-encrypted files", () => {
   const dir = join(INTEROP_DIR, 'libsignal/test-cases/valid-encrypted');
@@ -76,7 +64,7 @@ describe('validate() accepts what our writer makes', () => {
   it(`every corpus case (${files.length}, step ${step}), both layouts, random keys, rotating backends`, async () => {
     let checked = 0;
     for (let i = 0; i < files.length; i += step) {
-      const [info, ...frames] = split(new Uint8Array(readFileSync(join(corpus, files[i]!))));
+      const [info, ...frames] = splitDelimited(new Uint8Array(readFileSync(join(corpus, files[i]!))));
       const backupKey = randomBytes(32);
       const backupId = randomBytes(16);
       const token = randomBytes(32);
