@@ -6,7 +6,7 @@
  */
 
 import { BackupError } from '../errors.js';
-import { assertBytes } from '../internal/bytes.js';
+import { assertBytes, concatBytes } from '../internal/bytes.js';
 import { AES_BLOCK, BlockBuffer, pureBackend, stripPkcs7 } from './pure.js';
 import type { CbcStream, CryptoBackend } from './types.js';
 
@@ -31,6 +31,14 @@ function importKey(key: Uint8Array): Promise<CryptoKey> {
   return subtle().importKey('raw', key as Buf, { name: 'AES-CBC' }, false, ['encrypt', 'decrypt']);
 }
 
+/** Checks and copies a 32-byte AES key now; imports it into WebCrypto on the first call, once. */
+function lazyKey(rawKey: Uint8Array): () => Promise<CryptoKey> {
+  assertBytes(rawKey, 'key', 32);
+  const keyBytes = rawKey.slice();
+  let key: Promise<CryptoKey> | undefined;
+  return () => (key ??= importKey(keyBytes));
+}
+
 async function encryptCbc(key: CryptoKey, iv: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await subtle().encrypt({ name: 'AES-CBC', iv: iv as Buf }, key, data as Buf));
 }
@@ -43,49 +51,40 @@ async function encryptCbc(key: CryptoKey, iv: Uint8Array, data: Uint8Array): Pro
 async function decryptBlocks(key: CryptoKey, iv: Uint8Array, blocks: Uint8Array): Promise<Uint8Array> {
   const last = blocks.subarray(blocks.length - AES_BLOCK);
   const padBlock = await encryptCbc(key, last, EMPTY);
-  const input = new Uint8Array(blocks.length + AES_BLOCK);
-  input.set(blocks);
-  input.set(padBlock, blocks.length);
-  return new Uint8Array(await subtle().decrypt({ name: 'AES-CBC', iv: iv as Buf }, key, input));
+  const input = concatBytes(blocks, padBlock);
+  return new Uint8Array(await subtle().decrypt({ name: 'AES-CBC', iv: iv as Buf }, key, input as Buf));
 }
 
 function encryptStream(rawKey: Uint8Array, iv: Uint8Array): CbcStream {
-  assertBytes(rawKey, 'key', 32);
+  const key = lazyKey(rawKey);
   assertBytes(iv, 'iv', AES_BLOCK);
-  const keyBytes = rawKey.slice();
-  let key: Promise<CryptoKey> | undefined;
   let chain = iv.slice();
   const buffer = new BlockBuffer();
   return {
     async update(data) {
       const blocks = buffer.take(data, false);
       if (blocks.length === 0) return EMPTY;
-      key ??= importKey(keyBytes);
       // WebCrypto always pads: drop the padding block it adds, chain on the last real block.
-      const out = (await encryptCbc(await key, chain, blocks)).subarray(0, blocks.length);
+      const out = (await encryptCbc(await key(), chain, blocks)).subarray(0, blocks.length);
       chain = out.slice(out.length - AES_BLOCK);
       return out;
     },
     async final() {
-      key ??= importKey(keyBytes);
-      return encryptCbc(await key, chain, buffer.rest);
+      return encryptCbc(await key(), chain, buffer.rest);
     },
   };
 }
 
 function decryptStream(rawKey: Uint8Array, iv: Uint8Array): CbcStream {
-  assertBytes(rawKey, 'key', 32);
+  const key = lazyKey(rawKey);
   assertBytes(iv, 'iv', AES_BLOCK);
-  const keyBytes = rawKey.slice();
-  let key: Promise<CryptoKey> | undefined;
   let chain = iv.slice();
   const buffer = new BlockBuffer();
   return {
     async update(data) {
       const blocks = buffer.take(data, true);
       if (blocks.length === 0) return EMPTY;
-      key ??= importKey(keyBytes);
-      const out = await decryptBlocks(await key, chain, blocks);
+      const out = await decryptBlocks(await key(), chain, blocks);
       chain = blocks.slice(blocks.length - AES_BLOCK);
       return out;
     },
@@ -94,9 +93,8 @@ function decryptStream(rawKey: Uint8Array, iv: Uint8Array): CbcStream {
       if (last.length !== AES_BLOCK) {
         throw new BackupError('TRUNCATED', 'ciphertext is not a whole number of AES blocks (file truncated)');
       }
-      key ??= importKey(keyBytes);
       // Our own constant-time PKCS#7 check, so every backend fails alike.
-      return stripPkcs7(await decryptBlocks(await key, chain, last));
+      return stripPkcs7(await decryptBlocks(await key(), chain, last));
     },
   };
 }
