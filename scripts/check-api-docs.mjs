@@ -4,17 +4,33 @@
 // resolve. The protobuf namespaces generated from proto/backup.proto (`signal`, `svrb`) are
 // documented by the .proto text, not by TSDoc, so warnings about src/frames/generated/ are skipped.
 import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = fileURLToPath(new URL('../node_modules/typedoc/bin/typedoc', import.meta.url));
+// typedoc's output goes to a file, not a pipe: Node writes to pipes asynchronously, and typedoc
+// exits before a long output (a note per generated-schema property) has drained, so a pipe loses
+// the tail of it, real warnings included.
+const dir = mkdtempSync(join(tmpdir(), 'sbackup-typedoc-'));
+const logFile = join(dir, 'typedoc.log');
+const fd = openSync(logFile, 'w');
 const r = spawnSync(process.execPath, [bin, '--emit', 'none', ...process.argv.slice(2)], {
   cwd: root,
-  encoding: 'utf8',
+  stdio: ['ignore', fd, fd],
   env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
 });
+closeSync(fd);
+const output = readFileSync(logFile, 'utf8');
+rmSync(dir, { recursive: true, force: true });
+if (r.error) {
+  console.error(`docs:api: could not run typedoc: ${r.error.message}`);
+  process.exit(1);
+}
 // Without ANSI colours, one line per message.
-const lines = `${r.stdout}\n${r.stderr}`.replace(/\u001b\[[0-9;]*m/g, '').split('\n');
+const lines = output.replace(/\u001b\[[0-9;]*m/g, '').split('\n');
 const problems = lines.filter((l) => /^\[(warning|error)\]/.test(l) && !l.includes('src/frames/generated/'));
 const skipped = lines.filter((l) => /^\[warning\]/.test(l) && l.includes('src/frames/generated/')).length;
 if (problems.length > 0 || r.status !== 0) {
