@@ -72,6 +72,7 @@ export interface LocalMediaRequest {
   readonly plaintextHashHex: string;
   /** Plaintext size in bytes. */
   readonly size: number;
+  /** MIME type from the FilePointer, when it has one (informative). */
   readonly contentType?: string;
   /** The medium's local file name. */
   readonly localName: string;
@@ -84,8 +85,11 @@ export type LocalMediaSource = (
 
 /** Progress of a long step. */
 export interface LocalBackupProgress {
+  /** The step running: reading the frames, writing media, writing the snapshot, pruning, verifying or restoring. */
   readonly phase: 'scan' | 'media' | 'snapshot' | 'cleanup' | 'verify' | 'restore';
+  /** Units done so far (frames, media or files, depending on the phase). */
   readonly done: number;
+  /** Units in the step; 0 when unknown (the `scan` phase). */
   readonly total: number;
 }
 
@@ -108,8 +112,11 @@ export interface CreateLocalBackupOptions extends LocalBackupKeyOptions {
   concurrency?: number;
   /** Padding of the main file; default `randomized` (see the container writer). */
   padding?: PaddingScheme;
+  /** Randomness for IVs, padding and the metadata (default: the installed source, else WebCrypto). */
   random?: RandomSource;
+  /** Crypto backend (default `defaultBackend()`). */
   backend?: CryptoBackend;
+  /** Called as each step advances (`scan` every 1000 frames, `media` per medium, then `snapshot` and `cleanup`). */
   onProgress?: (progress: LocalBackupProgress) => void;
 }
 
@@ -121,7 +128,9 @@ export interface CreateLocalBackupResult {
   frames: number;
   /** Distinct local media the backup references. */
   media: number;
+  /** Media files written by this run (missing ones not counted). */
   mediaWritten: number;
+  /** Media the folder already held with the right size, left as they were. */
   mediaReused: number;
   /** Media the source did not have (only with `allowMissingMedia`). */
   mediaMissing: number;
@@ -139,10 +148,13 @@ export interface CreateLocalBackupResult {
 
 /** The keys a local backup uses, derived from the recovery key and ACI. */
 export interface LocalBackupKeys {
+  /** The 32-byte backup key, derived from the recovery key. */
   backupKey: Uint8Array;
+  /** The 16-byte backup id, derived from the backup key and the ACI. */
   backupId: Uint8Array;
   /** The legacy MessageBackupKey (no forward-secrecy token), as local backups use. */
   messageBackupKey: SplitKey;
+  /** The 32-byte key that encrypts the snapshot's `metadata` file. */
   localMetadataKey: Uint8Array;
 }
 
@@ -446,7 +458,9 @@ export async function createLocalBackup(
 
 /** What {@link pruneLocalBackups} did. */
 export interface PruneResult {
+  /** Names of the snapshot directories deleted, newest first. */
   snapshotsDeleted: string[];
+  /** Files deleted from `files/` (media no kept snapshot lists, and debris). */
   filesDeleted: number;
   /** Why media cleanup was skipped (a kept snapshot's list is unreadable), when it was. */
   skipped?: string;

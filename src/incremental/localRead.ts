@@ -68,22 +68,29 @@ export async function listLocalBackups(storage: BackupStorage): Promise<LocalSna
 export interface LocalSnapshotOptions extends LocalBackupKeyOptions {
   /** Snapshot directory; default the newest. */
   snapshot?: string;
+  /** Crypto backend (default `defaultBackend()`). */
   backend?: CryptoBackend;
 }
 
 /** A medium a snapshot's frames reference and the folder should hold. */
 export interface LocalMediaEntry {
+  /** The medium's local file name: `hex(SHA-256(plaintextHash ‖ localKey))`. */
   readonly localName: string;
   /** `files/<xx>/<localName>`. */
   readonly path: string;
+  /** LocatorInfo.plaintextHash: SHA-256 of the plaintext. */
   readonly plaintextHash: Uint8Array;
+  /** LocatorInfo.localKey: the key its file is encrypted under. */
   readonly localKey: Uint8Array;
+  /** Plaintext size in bytes. */
   readonly size: number;
+  /** MIME type from the FilePointer, when it has one (informative). */
   readonly contentType?: string;
 }
 
 /** A snapshot opened for restore. */
 export interface OpenedLocalSnapshot {
+  /** Name of the snapshot directory opened. */
   readonly snapshot: string;
   /** The encoded BackupInfo. */
   readonly backupInfo: Uint8Array;
@@ -188,6 +195,7 @@ export async function openLocalSnapshot(
 export interface LocalBackupProblem {
   /** A {@link BackupError} code, or `MEDIA_NOT_LISTED` / `METADATA_MISMATCH`. */
   readonly code: string;
+  /** What went wrong, for people. */
   readonly message: string;
   /** The file concerned, when one is. */
   readonly path?: string;
@@ -203,13 +211,17 @@ export interface VerifyLocalBackupOptions extends LocalSnapshotOptions {
 
 /** What {@link verifyLocalBackup} found. */
 export interface LocalBackupVerification {
+  /** True when no problem was found. */
   readonly ok: boolean;
+  /** Name of the snapshot directory verified. */
   readonly snapshot: string;
+  /** Frames read from `main` (after the BackupInfo; those before an error, if one stopped the read). */
   readonly frames: number;
   /** Media the snapshot lists. */
   readonly media: number;
   /** Media decrypted and checked. */
   readonly mediaDecrypted: number;
+  /** Every problem found, in the order checked; empty when `ok`. */
   readonly problems: LocalBackupProblem[];
 }
 

@@ -65,6 +65,7 @@ export interface StoredObject {
 
 /** What the plan may do. Unset fields take the tier's defaults ({@link resolvePlanPolicy}). */
 export interface PlanPolicy {
+  /** The account's backup tier; it sets the defaults of the unset fields. */
   readonly tier: MediaTier;
   /** The current time (ms since the epoch); the window is measured back from it. */
   readonly now: number;
@@ -89,36 +90,49 @@ export type ResolvedPlanPolicy = Required<PlanPolicy>;
 export interface PlannedMedia {
   /** Index of the first input reference with this store name. */
   readonly index: number;
+  /** The object's name in the store (the references' `mediaId ?? mediaName`). */
   readonly mediaId: string;
+  /** Remote media name of the first reference with this store name. */
   readonly mediaName: string;
   /** Bytes it takes in the store: as listed for `keep` and held objects, else as it will be written. */
   readonly bytes: number;
+  /** Date of the newest reference (ms since the epoch). */
   readonly sentAtMs: number;
+  /** True for a media-tier thumbnail (as the first reference says). */
   readonly thumbnail: boolean;
 }
 
 /** A medium to upload; `replaces` is the size of a wrong-size object it overwrites (0 if none). */
 export interface UploadMedia extends PlannedMedia {
+  /** Bytes of the wrong-size held object this upload overwrites; 0 when the store has none. */
   readonly replaces: number;
 }
 
 /** A referenced medium the plan leaves out; `stored` when the store holds it anyway (left in place). */
 export interface SkippedMedia extends PlannedMedia {
+  /** Why it is left out. */
   readonly reason: SkipReason;
+  /** True when the store holds it anyway; it is left in place, not deleted. */
   readonly stored: boolean;
 }
 
 /** Byte totals of a plan. */
 export interface PlanTotals {
+  /** Bytes the uploads will take in the store (overwritten objects not subtracted). */
   readonly uploadBytes: number;
+  /** Bytes of the held objects kept as they are. */
   readonly keepBytes: number;
+  /** Bytes of the held objects to delete (no reference names them). */
   readonly deleteBytes: number;
   /** Bytes of skipped media not in the store (what the policy leaves out). */
   readonly skippedBytes: number;
   /** Bytes of skipped media the store holds and keeps (referenced, so not deleted). */
   readonly heldBytes: number;
+  /** Bytes the store holds before the plan (its listing, a repeated name counted once). */
   readonly storedBeforeBytes: number;
+  /** Bytes the store will hold once the plan is applied. */
   readonly storedAfterBytes: number;
+  /** The resolved quota in bytes (`Infinity` for no limit). */
   readonly quotaBytes: number;
   /** `quotaBytes - storedAfterBytes`; negative only if the store already held more than the quota. */
   readonly headroomBytes: number;
@@ -126,11 +140,17 @@ export interface PlanTotals {
 
 /** The result of {@link planMedia}. Lists are in a fixed order (uploads newest first). */
 export interface MediaPlan {
+  /** Media to upload, newest first (ties by store name). */
   readonly upload: UploadMedia[];
+  /** Media the store already holds with the right size, in order of first reference. */
   readonly keep: PlannedMedia[];
+  /** Held objects no reference names, by name; delete them before uploading. */
   readonly delete: StoredObject[];
+  /** Referenced media the plan leaves out, with the reason. */
   readonly skipped: SkippedMedia[];
+  /** Byte totals of the lists above and of the store before and after. */
   readonly totals: PlanTotals;
+  /** The policy the plan used, with every default filled in. */
   readonly policy: ResolvedPlanPolicy;
 }
 

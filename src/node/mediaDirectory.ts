@@ -30,7 +30,10 @@ async function* readFileChunks(path: string): AsyncGenerator<Uint8Array> {
  *
  * @throws {TypeError} when `dir` is not a string.
  */
-export function directoryMediaSource(dir: string): LocalMediaSource & { readonly filesHashed: number } {
+export function directoryMediaSource(dir: string): LocalMediaSource & {
+  /** Files hashed so far (each at most once); shows how much of the directory a run read. */
+  readonly filesHashed: number;
+} {
   if (typeof dir !== 'string' || dir === '') throw new TypeError('"dir" expected a directory path');
   let bySize: Promise<Map<number, string[]>> | undefined;
   // One hash per file, shared by concurrent requests.
