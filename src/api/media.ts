@@ -25,7 +25,9 @@ export interface BackupMedia extends MediaReference {
   readonly localName?: string;
   /** The pointer's keys and hash (the planner ignores them; uploaders need them). */
   readonly key: Uint8Array;
+  /** The 32-byte SHA-256 of the plaintext (LocatorInfo.plaintextHash). */
   readonly plaintextHash: Uint8Array;
+  /** The key of the local-backup copy (LocatorInfo.localKey), when the pointer has one. */
   readonly localKey?: Uint8Array;
 }
 

@@ -33,8 +33,18 @@ import { localBackupFileName, mediaIdToBase64Url, mediaName } from '../media/nam
 
 /** The key to open a backup: the recovery key and ACI (plus the token of a modern file), or a MessageBackupKey. */
 export type BackupReadKey =
-  | { recoveryKey: string; aci: Aci; forwardSecrecyToken?: Uint8Array }
-  | { messageBackupKey: SplitKey };
+  | {
+      /** The account's recovery key (account entropy pool). */
+      recoveryKey: string;
+      /** The account's ACI, as a UUID string or its 16 bytes. */
+      aci: Aci;
+      /** The 32-byte forward-secrecy token; needed for modern files written with one. */
+      forwardSecrecyToken?: Uint8Array;
+    }
+  | {
+      /** A MessageBackupKey you derived (`deriveMessageBackupKey`): HMAC key and AES key, 32 bytes each. */
+      messageBackupKey: SplitKey;
+    };
 
 /** Options of {@link BackupReader.open}. */
 export interface BackupReaderOptions {
@@ -50,8 +60,9 @@ export interface BackupReaderOptions {
 export interface AttachmentNames {
   /** `hex(plaintextHash || key)` (192 characters). */
   mediaName: string;
-  /** The media id on the media tier (15 bytes) and as unpadded base64url. */
+  /** The media id on the media tier (15 bytes). */
   mediaId: Uint8Array;
+  /** The media id as unpadded base64url (its object name on the media tier). */
   mediaIdBase64Url: string;
   /** The file name in a local backup folder, when the pointer has a localKey. */
   localFileName?: string;
@@ -59,14 +70,23 @@ export interface AttachmentNames {
 
 /** A whole backup in memory (for tests and small backups; large ones should stream `frames()`). */
 export interface RestoredBackup {
+  /** The decoded header. */
   backupInfo: BackupInfo;
+  /** The AccountData frame, or undefined when the backup has none. */
   account: AccountData | undefined;
+  /** The recipient frames, in file order. */
   recipients: Recipient[];
+  /** The chat frames, in file order. */
   chats: Chat[];
+  /** The sticker pack frames, in file order. */
   stickerPacks: StickerPack[];
+  /** The ad-hoc call frames, in file order. */
   adHocCalls: AdHocCall[];
+  /** The notification profile frames, in file order. */
   notificationProfiles: NotificationProfile[];
+  /** The chat folder frames, in file order. */
   chatFolders: ChatFolder[];
+  /** The chat item frames, in file order. */
   chatItems: ChatItem[];
 }
 

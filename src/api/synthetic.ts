@@ -53,6 +53,7 @@ export interface SyntheticAttachment {
   localKey: Uint8Array;
   /** SHA-256 of the plaintext (LocatorInfo.plaintextHash). */
   plaintextHash: Uint8Array;
+  /** MIME type (FilePointer.contentType), e.g. `image/jpeg`; view-once attachments are always `image/jpeg`. */
   contentType: string;
   /** `dateSent` of the message that carries it. */
   sentAtMs: number;
@@ -66,13 +67,21 @@ export interface SyntheticAccount {
   recoveryKey: string;
   /** The account's ACI (UUID string). */
   aci: string;
+  /** The backup header; `backupTimeMs` falls just over an hour after the last message. */
   backupInfo: BackupInfo;
+  /** The account's settings and profile. */
   account: AccountData;
+  /** Self, release notes, My Story, the contacts, the groups and a call link. */
   recipients: Recipient[];
+  /** The note-to-self chat, one chat per contact and one per group. */
   chats: Chat[];
+  /** Installed sticker packs. */
   stickerPacks: StickerPack[];
+  /** Ad-hoc calls on the call link. */
   adHocCalls: AdHocCall[];
+  /** Notification profiles. */
   notificationProfiles: NotificationProfile[];
+  /** Chat folders. */
   chatFolders: ChatFolder[];
   /** All attachments the chat items reference, in message order. */
   attachments: SyntheticAttachment[];

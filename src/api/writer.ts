@@ -40,12 +40,19 @@ export type Records<T> = Iterable<T> | AsyncIterable<T>;
 export interface BackupContent {
   /** The header. `backupTimeMs` is the time the exclusion rules judge against; `mediaRootBackupKey` must be 32 bytes. */
   backupInfo: BackupInfo;
+  /** The account's settings and profile (the AccountData frame, written first); required. */
   account: AccountData;
+  /** Recipients (contacts, groups, call links, ...), written before the chats that refer to them. */
   recipients?: Records<Recipient>;
+  /** Chats, each referring to a recipient given before it. */
   chats?: Records<Chat>;
+  /** Installed sticker packs. */
   stickerPacks?: Records<StickerPack>;
+  /** Ad-hoc calls (call-link calls), each referring to a recipient given before it. */
   adHocCalls?: Records<AdHocCall>;
+  /** Notification profiles. */
   notificationProfiles?: Records<NotificationProfile>;
+  /** Chat folders. */
   chatFolders?: Records<ChatFolder>;
   /** Chat items in render order (oldest first). */
   chatItems?: Records<ChatItem>;
@@ -54,21 +61,30 @@ export interface BackupContent {
 /** The key of the backup: from the recovery key and ACI, or a MessageBackupKey you derived. */
 export type BackupKeyInput =
   | {
+      /** The account's recovery key (account entropy pool), from which the BackupKey is derived. */
       recoveryKey: string;
+      /** The account's ACI, as a UUID string or its 16 bytes (it derives the backup id). */
       aci: Aci;
       /**
        * 32-byte forward-secrecy token (remote backups of Signal's mobile apps): the modern layout
        * is written, with `metadata` or, when absent, one fresh metadata pair for this token.
        */
       forwardSecrecyToken?: Uint8Array;
+      /** Forward-secrecy metadata for the header (encoded or decoded); needs `forwardSecrecyToken`. */
       metadata?: Uint8Array | BackupMetadata;
     }
-  | { messageBackupKey: SplitKey; metadata?: Uint8Array | BackupMetadata };
+  | {
+      /** A MessageBackupKey you derived (`deriveMessageBackupKey`): HMAC key and AES key, 32 bytes each. */
+      messageBackupKey: SplitKey;
+      /** Forward-secrecy metadata for the header: when given, the modern layout is written; else the legacy one. */
+      metadata?: Uint8Array | BackupMetadata;
+    };
 
 /** Options of {@link BackupWriter}. */
 export interface BackupWriterOptions {
   /** `remote` (uploaded or local backups), `transfer` (device to device) or `takeout`. */
   purpose: BackupPurpose;
+  /** The key to encrypt with: a recovery key and ACI (optionally a forward-secrecy token), or a MessageBackupKey. */
   key: BackupKeyInput;
   /** Which store the returned media's `mediaId` names: `media-tier` (default) or `local` (a backup folder). */
   mediaLayout?: StoreLayout;
@@ -78,12 +94,17 @@ export interface BackupWriterOptions {
   onProgress?: (progress: BackupWriteProgress) => void;
   /** How many touched items the exclusion report lists (counts stay exact). */
   maxReportEntries?: number;
-  /** Container: gzip level (default 6), padding scheme, estimate of the uncompressed size, fixed IV (tests). */
+  /** Container: gzip level, 0 (stored) to 9; default 6. */
   level?: number;
+  /** Container: padding scheme, `randomized` (default), `bucketed` or `none`. */
   padding?: PaddingScheme;
+  /** Container: estimated total uncompressed length in bytes (e.g. the previous backup's), to space the flush points. */
   estimatedTotalLength?: number;
+  /** Container: fixed 16-byte IV (tests and vectors only); random when absent. */
   iv?: Uint8Array;
+  /** Random source for the IV, the padding and new forward-secrecy salts; secure when absent. */
   random?: RandomSource;
+  /** Crypto backend; the runtime's fastest when absent. */
   backend?: CryptoBackend;
 }
 
@@ -99,6 +120,7 @@ export interface BackupWriteProgress {
 
 /** What a finished write reports. */
 export interface BackupWriteResult {
+  /** The purpose the backup was written for (its exclusion rules). */
   purpose: BackupPurpose;
   /** Size of the encrypted file (of the plaintext, for {@link BackupWriter.plaintext}). */
   bytes: number;
@@ -106,8 +128,9 @@ export interface BackupWriteResult {
   frameBytes: number;
   /** Frames written (BackupInfo not counted). */
   frames: number;
-  /** Chat items read and chat items written. */
+  /** Chat items read from the input (kept or not). */
   chatItemsRead: number;
+  /** Chat items written (read minus those the exclusion policy dropped). */
   chatItemsWritten: number;
   /** What the exclusion policy dropped and stripped. */
   exclusions: ExclusionReport;
@@ -307,7 +330,12 @@ export class BackupWriter {
    * Writes one backup into memory.
    * @throws {BackupError | TypeError | RangeError} as {@link BackupWriter.writeTo}.
    */
-  async writeToBytes(content: BackupContent): Promise<{ bytes: Uint8Array; result: BackupWriteResult }> {
+  async writeToBytes(content: BackupContent): Promise<{
+    /** The whole encrypted backup file. */
+    bytes: Uint8Array;
+    /** The write's report, as {@link BackupWriter.writeTo} returns it. */
+    result: BackupWriteResult;
+  }> {
     const parts: Uint8Array[] = [];
     const result = await this.writeTo(content, (c) => {
       parts.push(c);

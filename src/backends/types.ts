@@ -9,6 +9,7 @@ export type MaybePromise<T> = T | Promise<T>;
 
 /** A running hash or MAC. Always synchronous (noble and node:crypto both are). */
 export interface Hasher {
+  /** Feeds `data` into the running hash or MAC. */
   update(data: Uint8Array): void;
   /** Finishes and returns the 32-byte digest; the hasher cannot be used afterwards. */
   digest(): Uint8Array;
@@ -21,6 +22,7 @@ export interface Hasher {
  * they are known (a decryptor holds back the last block until `final`, to strip the padding).
  */
 export interface CbcStream {
+  /** Encrypts or decrypts `data`; returns the whole blocks now known (possibly none). */
   update(data: Uint8Array): MaybePromise<Uint8Array>;
   /** Ends the stream. Decryptors throw `BackupError('BAD_PADDING')` or `('TRUNCATED')` here. */
   final(): MaybePromise<Uint8Array>;
@@ -31,10 +33,15 @@ export type BackendName = 'pure' | 'webcrypto' | 'node';
 
 /** A backend: hashes, AES-CBC and (for the container) DEFLATE. */
 export interface CryptoBackend extends CompressionBackend {
+  /** The backend's name: one of the shipped {@link BackendName}s, or any name for a custom backend. */
   readonly name: BackendName | (string & {});
+  /** A new SHA-256 hasher. */
   sha256(): Hasher;
+  /** A new HMAC-SHA256 keyed with `key`. */
   hmacSha256(key: Uint8Array): Hasher;
+  /** A new AES-256-CBC encryptor with PKCS#7 padding (`key` 32 bytes, `iv` 16 bytes). */
   aesCbcEncrypt(key: Uint8Array, iv: Uint8Array): CbcStream;
+  /** A new AES-256-CBC decryptor that strips the PKCS#7 padding (`key` 32 bytes, `iv` 16 bytes). */
   aesCbcDecrypt(key: Uint8Array, iv: Uint8Array): CbcStream;
 }
 

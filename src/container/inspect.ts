@@ -6,13 +6,24 @@ import { type BackupSource, toRandomAccess } from './sources.js';
 
 /** The result of {@link inspectBackup}; every byte string is lowercase hex. */
 export interface BackupInspection {
+  /** `modern` (with the forward-secrecy metadata header) or `legacy`. */
   layout: 'modern' | 'legacy';
   /** Total file length in bytes. */
   totalLength: number;
   /** Length of the unencrypted header (0 for legacy files). */
   headerLength: number;
   /** Modern layout: the metadata's 12-byte IV and its 1 or 2 forward-secrecy pairs. */
-  metadata?: { iv: string; pairs: { ct: string; pwSalt: string }[] };
+  metadata?: {
+    /** The 12-byte AES-CTR nonce shared by every pair's `ct`. */
+    iv: string;
+    /** The forward-secrecy pairs (one, or two: previous then new). */
+    pairs: {
+      /** The encrypted token and its truncated HMAC (48 bytes). */
+      ct: string;
+      /** The 32-byte salt of the SVR-B password for this pair. */
+      pwSalt: string;
+    }[];
+  };
   /** The body's IV (not secret). */
   iv: string;
   /** Length of the AES-CBC ciphertext (compressed stream + padding + PKCS#7). */

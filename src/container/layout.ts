@@ -37,6 +37,7 @@ export type BackupLayout = 'modern' | 'legacy';
 
 /** The unencrypted part of a backup file, and where its encrypted body starts. */
 export interface BackupHeader {
+  /** `modern` (`SBACKUP\x01` and a metadata header) or `legacy` (no header). */
   readonly layout: BackupLayout;
   /** Decoded metadata (modern layout only). */
   readonly metadata?: BackupMetadata;

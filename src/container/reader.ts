@@ -57,6 +57,7 @@ export interface BackupTrailer {
 
 /** An opened backup whose MAC verified: its header, BackupInfo and frames. */
 export interface OpenedBackup {
+  /** `modern` (with the forward-secrecy metadata header) or `legacy`. */
   readonly layout: BackupLayout;
   /** The decoded metadata of a modern file. */
   readonly metadata?: BackupMetadata;
@@ -73,15 +74,22 @@ export interface OpenedBackup {
 
 declare const unauthenticated: unique symbol;
 /** Bytes that were decrypted but whose MAC has not been checked yet: do not act on them before the end. */
-export type UnauthenticatedBytes = Uint8Array & { readonly [unauthenticated]: true };
+export type UnauthenticatedBytes = Uint8Array & {
+  /** Type-only brand marking the bytes as not yet authenticated; never present at run time. */
+  readonly [unauthenticated]: true;
+};
 
 /** A backup read in one pass: nothing is authenticated until `frames` ends without throwing. */
 export interface UnauthenticatedBackup {
+  /** `modern` (with the forward-secrecy metadata header) or `legacy`. */
   readonly layout: BackupLayout;
+  /** The decoded metadata of a modern file (unauthenticated, like everything else here). */
   readonly metadata?: BackupMetadata;
+  /** The encoded `BackupInfo` message, not yet authenticated. */
   readonly backupInfo: UnauthenticatedBytes;
   /** Ends by checking the MAC; a mismatch throws `MAC_MISMATCH` after frames were released. */
   readonly frames: AsyncIterable<UnauthenticatedBytes>;
+  /** Known once `frames` has been iterated to the end. */
   readonly trailer: BackupTrailer | undefined;
 }
 

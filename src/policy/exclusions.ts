@@ -45,7 +45,9 @@ export type ExclusionAction = 'dropped' | 'revisionDropped' | 'stripped';
 
 /** One chat item the policy touched, identified the way libsignal names chat items. */
 export interface ExclusionEntry {
+  /** Whether the item was dropped, one of its revisions was dropped, or it was stripped. */
   action: ExclusionAction;
+  /** The rule that applied. */
   reason: ExclusionReason;
   /** The chat the item belongs to. */
   chatId: bigint;
@@ -57,6 +59,7 @@ export interface ExclusionEntry {
 
 /** What the policy did, with exact counts. */
 export interface ExclusionReport {
+  /** The purpose whose rules were applied. */
   purpose: BackupPurpose;
   /** The backup time the rules were judged against (BackupInfo.backupTimeMs). */
   backupTimeMs: bigint;
@@ -129,8 +132,11 @@ function dropReason(item: ChatItem, purpose: BackupPurpose, backupTimeMs: bigint
  * console.log(policy.report.dropped);
  */
 export class ExclusionPolicy {
+  /** The purpose whose rules are applied. */
   readonly purpose: BackupPurpose;
+  /** The backup time the rules judge against (BackupInfo.backupTimeMs), ms since the epoch. */
   readonly backupTimeMs: bigint;
+  /** The running report, updated by every {@link apply} call. */
   readonly report: ExclusionReport;
   readonly #maxEntries: number;
 
@@ -245,7 +251,12 @@ export function applyExclusions(
   backupTimeMs: bigint | number,
   items: Iterable<ChatItem>,
   options?: ExclusionPolicyOptions,
-): { items: ChatItem[]; report: ExclusionReport } {
+): {
+  /** The chat items to write, in input order (changed ones are shallow copies). */
+  items: ChatItem[];
+  /** What the policy dropped and stripped. */
+  report: ExclusionReport;
+} {
   const policy = new ExclusionPolicy(purpose, backupTimeMs, options);
   const out: ChatItem[] = [];
   for (const item of items) {

@@ -29,7 +29,9 @@ export interface ValidatorOptions {
 export interface UnknownFieldFinding {
   /** Always `UNKNOWN_FIELD` or `UNKNOWN_ENUM_VALUE`. */
   code: 'UNKNOWN_FIELD' | 'UNKNOWN_ENUM_VALUE';
+  /** Index of the frame it was found in: 0 for the BackupInfo, then 1, 2, ... in order. */
   frame: number;
+  /** Kind of that frame (`backupInfo`, `account`, `chatItem`, ...). */
   frameType: string;
   /** Dotted path, e.g. `Frame.chatItem.standardMessage: unknown field 99 (varint)`. */
   message: string;
@@ -39,8 +41,11 @@ export interface UnknownFieldFinding {
 export interface ValidationResult {
   /** True when there is no error (warnings and unknown fields do not make a backup invalid). */
   ok: boolean;
+  /** Rule violations that make the backup invalid (at most `maxFindings`). */
   errors: Finding[];
+  /** Unusual but valid content (at most `maxFindings`). */
   warnings: Finding[];
+  /** Unknown fields and enum values, by frame (at most `maxFindings`). */
   unknownFields: UnknownFieldFinding[];
 }
 
