@@ -5,7 +5,7 @@
  */
 
 import { isBackupError } from '../errors.js';
-import { type BackupInfo, decodeBackupInfo, decodeFrameWithStats, type Frame } from '../frames/codec.js';
+import { type BackupInfo, decodeBackupInfo, decodeFrameWithStats, type Frame, frameKind } from '../frames/codec.js';
 import { BACKUP_INFO_TYPE, FRAME_TYPE } from '../frames/schema.js';
 import { checkAccount } from './account.js';
 import { checkBackupInfo } from './backupInfo.js';
@@ -50,16 +50,6 @@ export interface ValidationResult {
 }
 
 const PURPOSES: readonly Purpose[] = ['remote', 'transfer', 'takeout'];
-const FRAME_TYPES = [
-  'account',
-  'recipient',
-  'chat',
-  'chatItem',
-  'stickerPack',
-  'adHocCall',
-  'notificationProfile',
-  'chatFolder',
-] as const;
 
 /**
  * Validates a backup record by record, with libsignal-client 0.103.0's rules. Use it offline
@@ -130,13 +120,7 @@ export class BackupValidator {
         return;
       }
     } else f = frame;
-    let type: (typeof FRAME_TYPES)[number] | undefined;
-    for (const t of FRAME_TYPES) {
-      if (f[t] !== null && f[t] !== undefined) {
-        type = t;
-        break;
-      }
-    }
+    const type = frameKind(f);
     s.frameType = type ?? 'frame';
     if (walk) this.#scan(scanRecord(f, FRAME_TYPE, 'Frame', !(frame instanceof Uint8Array)));
     switch (type) {
