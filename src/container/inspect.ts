@@ -1,7 +1,9 @@
 /** What can be learned about a backup file without its key: layout, metadata, sizes. */
 
+import { BackupError } from '../errors.js';
 import { concatByteList, toHex } from '../internal/bytes.js';
-import { IV_LENGTH, MAC_LENGTH, parseHeader } from './layout.js';
+import { MAX_VARINT32_BYTES } from '../internal/wire.js';
+import { IV_LENGTH, MAC_LENGTH, MAGIC_LENGTH, MAX_METADATA_LENGTH, parseHeader } from './layout.js';
 import { type BackupSource, toRandomAccess } from './sources.js';
 
 /** The result of {@link inspectBackup}; every byte string is lowercase hex. */
@@ -32,6 +34,10 @@ export interface BackupInspection {
   mac: string;
 }
 
+function truncated(offset: number): BackupError {
+  return new BackupError('TRUNCATED', 'the file ended before its stated length', { offset });
+}
+
 /**
  * Reads a backup's header and sizes without decrypting anything (no key needed).
  *
@@ -44,21 +50,24 @@ export async function inspectBackup(source: BackupSource): Promise<BackupInspect
   const head: Uint8Array[] = [];
   let size = 0;
   // Enough for the largest header we accept, and the IV after it.
-  const need = 8 + 5 + 64 * 1024 + IV_LENGTH;
+  const need = Math.min(src.length, MAGIC_LENGTH + MAX_VARINT32_BYTES + MAX_METADATA_LENGTH + IV_LENGTH);
   for await (const chunk of src.read(0)) {
     head.push(chunk);
     size += chunk.length;
     if (size >= need) break;
   }
+  if (size < need) throw truncated(size);
   const prefix = concatByteList(head);
   const header = parseHeader(prefix, src.length);
   const tag = new Uint8Array(MAC_LENGTH);
-  let pos = src.length - MAC_LENGTH;
+  const macStart = src.length - MAC_LENGTH;
+  let pos = macStart;
   for await (const chunk of src.read(pos)) {
-    tag.set(chunk.subarray(0, MAC_LENGTH - (pos - (src.length - MAC_LENGTH))), pos - (src.length - MAC_LENGTH));
+    tag.set(chunk.subarray(0, MAC_LENGTH - (pos - macStart)), pos - macStart);
     pos += chunk.length;
     if (pos >= src.length) break;
   }
+  if (pos < src.length) throw truncated(pos);
   const result: BackupInspection = {
     layout: header.layout,
     totalLength: src.length,
