@@ -177,6 +177,12 @@ class Encryptor {
   drain(): Uint8Array[] {
     return this.ready.splice(0);
   }
+
+  /** Encrypts what is pending and hands out the ciphertext now ready (called when {@link full}). */
+  async *encryptFull(): AsyncGenerator<Uint8Array> {
+    await this.encryptPending();
+    yield* this.drain();
+  }
 }
 
 /**
@@ -321,19 +327,13 @@ export async function* encryptBackup(
     for (const frame of frames) {
       const pending = write(frame);
       if (pending !== undefined) await pending;
-      if (enc.full) {
-        await enc.encryptPending();
-        for (const c of enc.drain()) yield c;
-      }
+      if (enc.full) yield* enc.encryptFull();
     }
   } else {
     for await (const frame of frames) {
       const pending = write(frame);
       if (pending !== undefined) await pending;
-      if (enc.full) {
-        await enc.encryptPending();
-        for (const c of enc.drain()) yield c;
-      }
+      if (enc.full) yield* enc.encryptFull();
     }
   }
   schedule.close();
@@ -343,10 +343,7 @@ export async function* encryptBackup(
     const n = Math.min(pad, ZEROS.length);
     enc.add(ZEROS.subarray(0, n));
     pad -= n;
-    if (enc.full) {
-      await enc.encryptPending();
-      for (const c of enc.drain()) yield c;
-    }
+    if (enc.full) yield* enc.encryptFull();
   }
   await enc.end();
   for (const c of enc.drain()) yield c;
