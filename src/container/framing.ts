@@ -25,13 +25,20 @@ export class FrameSplitter {
 
   /** Splits `chunk`, returning the complete messages it finishes (views into `chunk` when possible). */
   push(chunk: Uint8Array): Uint8Array[] {
-    const out = this.split(chunk);
-    this.total += chunk.length;
-    return out;
+    return Array.from(this.frames(chunk));
   }
 
-  private split(chunk: Uint8Array): Uint8Array[] {
-    const out: Uint8Array[] = [];
+  /**
+   * Splits `chunk` lazily: yields the messages it finishes one at a time, so that a chunk of
+   * millions of tiny messages (a few KiB of ciphertext can inflate to tens of MiB of empty frames)
+   * never sits in memory as millions of views at once. Consume it fully before the next chunk.
+   */
+  *frames(chunk: Uint8Array): Generator<Uint8Array, void, undefined> {
+    yield* this.split(chunk);
+    this.total += chunk.length;
+  }
+
+  private *split(chunk: Uint8Array): Generator<Uint8Array, void, undefined> {
     /** Plaintext offset of data[0], for error details. */
     let base = this.total;
     let data = chunk;
@@ -42,8 +49,8 @@ export class FrameSplitter {
       this.partialFilled += take;
       base += take;
       data = data.subarray(take);
-      if (this.partialFilled < this.partial.length) return out;
-      out.push(this.partial);
+      if (this.partialFilled < this.partial.length) return;
+      yield this.partial;
       this.partial = undefined;
       this.count++;
     }
@@ -58,7 +65,7 @@ export class FrameSplitter {
       if (!v.ok) {
         if (v.reason === 'truncated') {
           this.held = data.slice(pos);
-          return out;
+          return;
         }
         throw new BackupError('INVALID_VARINT', `frame ${this.count}: its length prefix is not a valid varint32`, {
           frameIndex: this.count,
@@ -74,7 +81,7 @@ export class FrameSplitter {
       }
       const end = v.next + v.value;
       if (end <= data.length) {
-        out.push(data.subarray(v.next, end));
+        yield data.subarray(v.next, end);
         this.count++;
         pos = end;
         continue;
@@ -82,9 +89,9 @@ export class FrameSplitter {
       this.partial = new Uint8Array(v.value);
       this.partial.set(data.subarray(v.next));
       this.partialFilled = data.length - v.next;
-      return out;
+      return;
     }
-    return out;
+    return;
   }
 
   /**

@@ -180,11 +180,14 @@ async function* decryptBody(
   let ivFilled = 0;
   let cbc: ReturnType<CryptoBackend['aesCbcDecrypt']> | undefined;
   const splitter = new FrameSplitter(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
-  let frames: Uint8Array[] = [];
+  // Decompressed chunks wait here and are split one frame at a time as the consumer pulls, so the
+  // number of waiting frames is never more than one chunk's (hostile files hold millions of
+  // one-byte frames).
+  let inflated: Uint8Array[] = [];
   const gz = new GzipReader(
     backend,
     (out) => {
-      for (const f of splitter.push(out)) frames.push(f);
+      inflated.push(out);
     },
     options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
   );
@@ -233,10 +236,10 @@ async function* decryptBody(
       // Small pieces: few frames wait at a time (less for the garbage collector to move).
       for (let o = 0; o < body.length; o += FEED_PIECE) {
         await feed(body.subarray(o, o + FEED_PIECE));
-        if (frames.length > 0) {
-          const ready = frames;
-          frames = [];
-          for (const f of ready) yield f;
+        if (inflated.length > 0) {
+          const ready = inflated;
+          inflated = [];
+          for (const out of ready) yield* splitter.frames(out);
         }
       }
     } else {
@@ -246,15 +249,15 @@ async function* decryptBody(
       tail = all.slice(cut);
     }
     // Frames of the chunks whose inflation has finished (the newest one may still be running).
-    const ready = frames;
-    frames = [];
-    for (const f of ready) yield f;
+    const ready = inflated;
+    inflated = [];
+    for (const out of ready) yield* splitter.frames(out);
     if (limit !== undefined && seen >= limit) break;
   }
   await settle();
-  const ready = frames;
-  frames = [];
-  for (const f of ready) yield f;
+  const ready = inflated;
+  inflated = [];
+  for (const out of ready) yield* splitter.frames(out);
   if (limit !== undefined && seen < limit) {
     throw new BackupError('TRUNCATED', 'the file ended before its stated length', { offset: seen });
   }
@@ -268,8 +271,8 @@ async function* decryptBody(
   const last = await cbc.final();
   if (last.length > 0) await gz.push(last);
   await settle();
-  for (const f of frames) yield f;
-  frames = [];
+  for (const out of inflated) yield* splitter.frames(out);
+  inflated = [];
   const trailing: TrailingBytes = gz.end();
   splitter.end();
   if (expected !== undefined && !constantTimeEqual(mac.digest(), expected)) {
