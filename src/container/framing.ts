@@ -25,20 +25,24 @@ export class FrameSplitter {
 
   /** Splits `chunk`, returning the complete messages it finishes (views into `chunk` when possible). */
   push(chunk: Uint8Array): Uint8Array[] {
-    return Array.from(this.frames(chunk));
+    const out: Uint8Array[] = [];
+    this.pushSome(chunk, out, Number.POSITIVE_INFINITY);
+    return out;
   }
 
   /**
-   * Splits `chunk` lazily: yields the messages it finishes one at a time, so that a chunk of
-   * millions of tiny messages (a few KiB of ciphertext can inflate to tens of MiB of empty frames)
-   * never sits in memory as millions of views at once. Consume it fully before the next chunk.
+   * Splits at most `max` messages off `chunk` into `out` and returns the unsplit rest of the chunk
+   * (`undefined` when it is used up), to be passed back in before any later chunk. A reader hands
+   * out one batch before it splits the next, so a chunk of millions of tiny messages (a few KiB of
+   * ciphertext can inflate to tens of MiB of empty frames) never sits in memory as millions of views.
    */
-  *frames(chunk: Uint8Array): Generator<Uint8Array, void, undefined> {
-    yield* this.split(chunk);
-    this.total += chunk.length;
+  pushSome(chunk: Uint8Array, out: Uint8Array[], max: number): Uint8Array | undefined {
+    const rest = this.split(chunk, out, max);
+    this.total += chunk.length - (rest?.length ?? 0);
+    return rest;
   }
 
-  private *split(chunk: Uint8Array): Generator<Uint8Array, void, undefined> {
+  private split(chunk: Uint8Array, out: Uint8Array[], max: number): Uint8Array | undefined {
     /** Plaintext offset of data[0], for error details. */
     let base = this.total;
     let data = chunk;
@@ -49,8 +53,8 @@ export class FrameSplitter {
       this.partialFilled += take;
       base += take;
       data = data.subarray(take);
-      if (this.partialFilled < this.partial.length) return;
-      yield this.partial;
+      if (this.partialFilled < this.partial.length) return undefined;
+      out.push(this.partial);
       this.partial = undefined;
       this.count++;
     }
@@ -61,11 +65,14 @@ export class FrameSplitter {
     }
     let pos = 0;
     while (pos < data.length) {
+      // The held bytes are an incomplete varint, so the first message always ends inside `chunk`:
+      // a rest returned here is a suffix of `chunk`.
+      if (out.length >= max) return data.subarray(pos);
       const v = readVarint32(data, pos);
       if (!v.ok) {
         if (v.reason === 'truncated') {
           this.held = data.slice(pos);
-          return;
+          return undefined;
         }
         throw new BackupError('INVALID_VARINT', `frame ${this.count}: its length prefix is not a valid varint32`, {
           frameIndex: this.count,
@@ -81,7 +88,7 @@ export class FrameSplitter {
       }
       const end = v.next + v.value;
       if (end <= data.length) {
-        yield data.subarray(v.next, end);
+        out.push(data.subarray(v.next, end));
         this.count++;
         pos = end;
         continue;
@@ -89,9 +96,9 @@ export class FrameSplitter {
       this.partial = new Uint8Array(v.value);
       this.partial.set(data.subarray(v.next));
       this.partialFilled = data.length - v.next;
-      return;
+      return undefined;
     }
-    return;
+    return undefined;
   }
 
   /**

@@ -157,6 +157,9 @@ async function verifyMac(source: RandomAccessSource, header: BackupHeader, key: 
   return tag;
 }
 
+/** Messages split off an inflated chunk per batch (see {@link FrameSplitter.pushSome}). */
+const SPLIT_BATCH = 4096;
+
 interface BodyState {
   trailer: BackupTrailer | undefined;
 }
@@ -183,7 +186,19 @@ async function* decryptBody(
   // Decompressed chunks wait here and are split one frame at a time as the consumer pulls, so the
   // number of waiting frames is never more than one chunk's (hostile files hold millions of
   // one-byte frames).
-  let inflated: Uint8Array[] = [];
+  const inflated: Uint8Array[] = [];
+  /** The unsplit rest of the chunk being split. */
+  let rest: Uint8Array | undefined;
+  /** The next batch of frames of the waiting chunks, or `undefined` when none is waiting. */
+  const nextBatch = (): Uint8Array[] | undefined => {
+    for (;;) {
+      rest ??= inflated.shift();
+      if (rest === undefined) return undefined;
+      const batch: Uint8Array[] = [];
+      rest = splitter.pushSome(rest, batch, SPLIT_BATCH);
+      if (batch.length > 0) return batch;
+    }
+  };
   const gz = new GzipReader(
     backend,
     (out) => {
@@ -236,11 +251,7 @@ async function* decryptBody(
       // Small pieces: few frames wait at a time (less for the garbage collector to move).
       for (let o = 0; o < body.length; o += FEED_PIECE) {
         await feed(body.subarray(o, o + FEED_PIECE));
-        if (inflated.length > 0) {
-          const ready = inflated;
-          inflated = [];
-          for (const out of ready) yield* splitter.frames(out);
-        }
+        for (let batch = nextBatch(); batch !== undefined; batch = nextBatch()) for (const f of batch) yield f;
       }
     } else {
       const all = concatBytes(tail, chunk);
@@ -249,15 +260,11 @@ async function* decryptBody(
       tail = all.slice(cut);
     }
     // Frames of the chunks whose inflation has finished (the newest one may still be running).
-    const ready = inflated;
-    inflated = [];
-    for (const out of ready) yield* splitter.frames(out);
+    for (let batch = nextBatch(); batch !== undefined; batch = nextBatch()) for (const f of batch) yield f;
     if (limit !== undefined && seen >= limit) break;
   }
   await settle();
-  const ready = inflated;
-  inflated = [];
-  for (const out of ready) yield* splitter.frames(out);
+  for (let batch = nextBatch(); batch !== undefined; batch = nextBatch()) for (const f of batch) yield f;
   if (limit !== undefined && seen < limit) {
     throw new BackupError('TRUNCATED', 'the file ended before its stated length', { offset: seen });
   }
@@ -271,8 +278,7 @@ async function* decryptBody(
   const last = await cbc.final();
   if (last.length > 0) await gz.push(last);
   await settle();
-  for (const out of inflated) yield* splitter.frames(out);
-  inflated = [];
+  for (let batch = nextBatch(); batch !== undefined; batch = nextBatch()) for (const f of batch) yield f;
   const trailing: TrailingBytes = gz.end();
   splitter.end();
   if (expected !== undefined && !constantTimeEqual(mac.digest(), expected)) {
