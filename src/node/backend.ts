@@ -141,7 +141,12 @@ function zlibDeflate(level: number): DeflateStream {
     const chunks: Buffer[] = [];
     const onData = (c: Buffer) => chunks.push(c);
     job.done = new Promise<void>((resolve) => {
+      let settled = false;
       const done = (error?: Error) => {
+        // After an error zlib may still call the flush callback: settle once, so the segment
+        // buffer goes back to the pool once and a failed compressor is never reused.
+        if (settled) return;
+        settled = true;
         z.off('data', onData);
         z.off('error', done);
         release?.();
