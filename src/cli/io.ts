@@ -5,7 +5,7 @@ import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isBackupError } from '../errors.js';
 import { fromHex, uuidToBytes } from '../internal/bytes.js';
-import type { SplitKey } from '../keys/hierarchy.js';
+import { deriveBackupId, deriveBackupKey, deriveMessageBackupKey, type SplitKey } from '../keys/hierarchy.js';
 import { normalizeRecoveryKey } from '../keys/recoveryKey.js';
 
 /** Exit status of a command: 0 ok, 1 data rejected or problems found, 2 usage error. */
@@ -144,4 +144,19 @@ export async function writeFileAtomically(
     await rm(tmp, { force: true });
     throw e;
   }
+}
+
+/**
+ * The MessageBackupKey from `--aep`, `--aci` and optional `--fs-token` (the forward-secrecy
+ * variant when a token is given, else the legacy one), with the BackupKey and token it used.
+ */
+export async function messageBackupKeyOptions(
+  values: { aep?: string; aci?: string; 'fs-token'?: string },
+  ctx: CliContext,
+): Promise<{ backupKey: Uint8Array; token: Uint8Array | undefined; key: SplitKey }> {
+  const aep = await recoveryKeyOption(values.aep, ctx);
+  const aci = requireOption(aciOption(values.aci), 'aci');
+  const token = hexOption(values['fs-token'], 'fs-token', 32);
+  const backupKey = deriveBackupKey(aep);
+  return { backupKey, token, key: deriveMessageBackupKey(backupKey, deriveBackupId(backupKey, aci), token) };
 }

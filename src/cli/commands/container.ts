@@ -5,21 +5,19 @@ import { inspectBackup } from '../../container/inspect.js';
 import { openBackup } from '../../container/reader.js';
 import { encryptBackup } from '../../container/writer.js';
 import { BackupError } from '../../errors.js';
-import { encodeVarint, readVarint32 } from '../../internal/wire.js';
+import { encodeVarint } from '../../internal/wire.js';
 import { createBackupMetadata } from '../../keys/forwardSecrecy.js';
-import { deriveBackupId, deriveBackupKey, deriveMessageBackupKey } from '../../keys/hierarchy.js';
+import { FrameSplitter } from '../../frames/stream.js';
 import { fileSource } from '../../node/file.js';
 import {
-  aciOption,
   type CliContext,
   type Command,
   EXIT_OK,
   hexOption,
   parse,
   printJson,
-  recoveryKeyOption,
-  requireOption,
   UsageError,
+  messageBackupKeyOptions,
   writeFileAtomically,
 } from '../io.js';
 
@@ -28,32 +26,6 @@ const keyOptions = {
   aci: { type: 'string' },
   'fs-token': { type: 'string' },
 } as const;
-
-async function messageBackupKey(values: { aep?: string; aci?: string; 'fs-token'?: string }, ctx: CliContext) {
-  const aep = await recoveryKeyOption(values.aep, ctx);
-  const aci = requireOption(aciOption(values.aci), 'aci');
-  const token = hexOption(values['fs-token'], 'fs-token', 32);
-  const backupKey = deriveBackupKey(aep);
-  return { backupKey, token, key: deriveMessageBackupKey(backupKey, deriveBackupId(backupKey, aci), token) };
-}
-
-/** Splits varint-delimited messages (the unencrypted .binproto form). */
-function* splitDelimited(bytes: Uint8Array): Generator<Uint8Array> {
-  let pos = 0;
-  let index = 0;
-  while (pos < bytes.length) {
-    const v = readVarint32(bytes, pos);
-    if (!v.ok || v.next + v.value > bytes.length) {
-      throw new BackupError('TRUNCATED_FRAME', `input: message ${index} is cut short or has a bad length`, {
-        frameIndex: index,
-        offset: pos,
-      });
-    }
-    yield bytes.subarray(v.next, v.next + v.value);
-    pos = v.next + v.value;
-    index++;
-  }
-}
 
 function progress(ctx: CliContext, label: string) {
   if (!ctx.stderr.isTTY) return { update: (_f: number) => {}, done: () => {} };
@@ -93,7 +65,7 @@ pair's --enc-salt and --pw-salt. Without --fs-token (or with --legacy) the legac
       },
       { min: 2, max: 2 },
     );
-    const { backupKey, token, key } = await messageBackupKey(values, ctx);
+    const { backupKey, token, key } = await messageBackupKeyOptions(values, ctx);
     const metadataHex = hexOption(values.metadata, 'metadata');
     const encSalt = hexOption(values['enc-salt'], 'enc-salt', 32);
     const pwSalt = hexOption(values['pw-salt'], 'pw-salt', 32);
@@ -116,8 +88,11 @@ pair's --enc-salt and --pw-salt. Without --fs-token (or with --legacy) the legac
       throw new UsageError('metadata options need --fs-token and the modern layout');
     }
     const [input, output] = positionals as [string, string];
-    const messages = [...splitDelimited(new Uint8Array(await readFile(input)))];
-    const [info, ...frames] = messages;
+    // The input is the unencrypted .binproto form: varint-delimited BackupInfo, then Frames.
+    const splitter = new FrameSplitter();
+    const messages = splitter.push(new Uint8Array(await readFile(input)));
+    splitter.end();
+    const [info, ...frames] = messages.map((m) => m.bytes);
     if (info === undefined) throw new BackupError('EMPTY_INPUT', 'input: no BackupInfo (the file is empty)');
     const bar = progress(ctx, 'encrypting');
     function* tracked() {
@@ -142,7 +117,7 @@ Verifies the file's MAC, then writes its BackupInfo and Frames varint-delimited.
 leaves no output behind (exit 1, one line naming the failed check).`,
   async run(args, ctx) {
     const { values, positionals } = parse(args, keyOptions, { min: 2, max: 2 });
-    const { key } = await messageBackupKey(values, ctx);
+    const { key } = await messageBackupKeyOptions(values, ctx);
     const [input, output] = positionals as [string, string];
     const source = await fileSource(input);
     const bar = progress(ctx, 'decrypting');

@@ -4,7 +4,6 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { encodeBackupInfo, encodeFrame } from '../../frames/codec.js';
 import { parseJsonBackup } from '../../frames/json.js';
-import { deriveBackupId, deriveBackupKey, deriveMessageBackupKey } from '../../keys/hierarchy.js';
 import { fileSource } from '../../node/file.js';
 import type { Purpose } from '../../validate/context.js';
 import { validateEncryptedBackup, validateFrames } from '../../validate/index.js';
@@ -14,10 +13,9 @@ import {
   type Command,
   EXIT_OK,
   EXIT_REJECTED,
-  hexOption,
   parse,
   printJson,
-  recoveryKeyOption,
+  messageBackupKeyOptions,
   UsageError,
 } from '../io.js';
 
@@ -62,10 +60,7 @@ Exit status: 0 valid, 1 invalid (or unreadable), 2 usage error.`,
       const aci = aciOption(values.aci);
       if (aci === undefined)
         throw new UsageError('an encrypted backup needs --aep and --aci (or name a .binproto file)');
-      const aep = await recoveryKeyOption(values.aep, ctx);
-      const token = hexOption(values['fs-token'], 'fs-token', 32);
-      const backupKey = deriveBackupKey(aep);
-      const key = deriveMessageBackupKey(backupKey, deriveBackupId(backupKey, aci), token);
+      const { key } = await messageBackupKeyOptions(values, ctx);
       result = await validateEncryptedBackup(await fileSource(file), key, { purpose });
     }
     printJson(ctx, {
