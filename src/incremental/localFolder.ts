@@ -17,7 +17,7 @@
 
 import { defaultBackend } from '../backends/auto.js';
 import type { CryptoBackend } from '../backends/types.js';
-import { encryptBackup, type PaddingScheme } from '../container/writer.js';
+import { encryptBackupStream, type PaddingScheme } from '../container/writer.js';
 import { BackupError } from '../errors.js';
 import { splitBackupStream } from '../frames/stream.js';
 import { constantTimeEqual, toHex } from '../internal/bytes.js';
@@ -422,7 +422,7 @@ export async function createLocalBackup(
   let bytesWritten = mediaBytesWritten;
   bytesWritten += await storage.put(
     `${tmp}/main`,
-    encryptBackup(scan.backupInfo, framesAgain(options.frames, backend, scan.digest), {
+    encryptBackupStream(scan.backupInfo, framesAgain(options.frames, backend, scan.digest), {
       key: keys.messageBackupKey,
       ...(options.backend === undefined ? {} : { backend: options.backend }),
       ...(options.padding === undefined ? {} : { padding: options.padding }),

@@ -1,6 +1,6 @@
 /**
- * Byte streams as the runtimes hand them out, read one way everywhere. Internal: `ByteSource` is
- * re-exported by the modules that take one (media, frames); `iterateBytes` is never public.
+ * Byte streams as the runtimes hand them out, read one way everywhere. `ByteSource` and
+ * `toReadableStream` are public; `iterateBytes` is not.
  */
 
 /** Bytes read once, in chunks: an (async) iterable, or a WHATWG `ReadableStream` (adapted lazily: React Native has none). */
@@ -46,4 +46,29 @@ export async function* iterateBytes(source: ByteSource, name = 'source'): AsyncG
     throw new TypeError(`"${name}" expected an (async) iterable of Uint8Array or a ReadableStream`);
   }
   for await (const chunk of source as AsyncIterable<Uint8Array>) yield checkChunk(chunk, name);
+}
+
+/**
+ * Adapts chunks (an async iterable, such as {@link encryptBackupStream}'s or
+ * {@link encryptAttachmentStream}'s output) to a WHATWG `ReadableStream`, for `fetch` bodies,
+ * `Response`, or `pipeTo` a file. Pull-based: the source is read only as the consumer reads, and
+ * cancelling the stream ends the source. Needs `globalThis.ReadableStream` when called (React
+ * Native has none: iterate the source directly there).
+ *
+ * @throws {TypeError} when the runtime has no `ReadableStream`.
+ */
+export function toReadableStream(chunks: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  const RS = (globalThis as { ReadableStream?: typeof ReadableStream }).ReadableStream;
+  if (RS === undefined) throw new TypeError('this runtime has no ReadableStream: iterate the chunks instead');
+  const it = chunks[Symbol.asyncIterator]();
+  return new RS<Uint8Array>({
+    async pull(controller) {
+      const r = await it.next();
+      if (r.done) controller.close();
+      else controller.enqueue(r.value);
+    },
+    async cancel() {
+      await it.return?.();
+    },
+  });
 }

@@ -3,7 +3,7 @@
 import { open, readFile } from 'node:fs/promises';
 import { inspectBackup } from '../../container/inspect.js';
 import { openBackup } from '../../container/reader.js';
-import { encryptBackup } from '../../container/writer.js';
+import { encryptBackupStream } from '../../container/writer.js';
 import { BackupError } from '../../errors.js';
 import { encodeVarint } from '../../internal/wire.js';
 import { createBackupMetadata } from '../../keys/forwardSecrecy.js';
@@ -102,7 +102,7 @@ pair's --enc-salt and --pw-salt. Without --fs-token (or with --legacy) the legac
       }
     }
     await writeFileAtomically(output, async (write) => {
-      for await (const chunk of encryptBackup(info, tracked(), { key, metadata, level })) await write(chunk);
+      for await (const chunk of encryptBackupStream(info, tracked(), { key, metadata, level })) await write(chunk);
     });
     bar.done();
     return EXIT_OK;

@@ -1,16 +1,7 @@
-/** `sbackup keygen` and `sbackup keys`: recovery keys and everything derived from them. */
+/** `sbackup keys`: everything derived from a recovery key. */
 
-import { formatRecoveryKey, generateRecoveryKey } from '../../keys/recoveryKey.js';
-import {
-  deriveBackupId,
-  deriveBackupIdKeyPair,
-  deriveBackupKey,
-  deriveLocalMetadataKey,
-  deriveMediaEncryptionKey,
-  deriveMediaId,
-  deriveMessageBackupKey,
-  deriveThumbnailTransitKey,
-} from '../../keys/hierarchy.js';
+import { deriveBackupId, deriveBackupKey, deriveLocalMetadataKey, deriveMediaEncryptionKey, deriveMediaId, deriveMessageBackupKey, deriveThumbnailTransitKey } from '../../keys/hierarchy.js';
+import { deriveBackupIdKeyPair } from '../../keys/backupIdKeyPair.js';
 import {
   aciOption,
   type Command,
@@ -23,20 +14,6 @@ import {
   splitKeyJson,
   UsageError,
 } from '../io.js';
-
-export const keygen: Command = {
-  summary: 'print a new recovery key',
-  usage: `sbackup keygen [--display]
-
-Prints a new random recovery key (64 characters of 0-9a-z).
-  --display   print it in groups of 4 characters, as people copy it down`,
-  async run(args, ctx) {
-    const { values } = parse(args, { display: { type: 'boolean' } }, { min: 0, max: 0 });
-    const key = generateRecoveryKey();
-    ctx.stdout.write(`${values.display ? formatRecoveryKey(key) : key}\n`);
-    return EXIT_OK;
-  },
-};
 
 export const keys: Command = {
   summary: 'derive the backup keys of a recovery key (JSON)',

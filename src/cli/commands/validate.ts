@@ -5,8 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { encodeBackupInfo, encodeFrame } from '../../frames/codec.js';
 import { parseJsonBackup } from '../../frames/json.js';
 import { fileSource } from '../../node/file.js';
-import type { Purpose } from '../../validate/context.js';
-import { validateEncryptedBackup, validateFrames } from '../../validate/index.js';
+import type { BackupPurpose as Purpose } from '../../policy/exclusions.js';
+import { validateBackup } from '../../validate/backup.js';
 import { BackupValidator, type ValidationResult } from '../../validate/validator.js';
 import {
   aciOption,
@@ -55,13 +55,13 @@ Exit status: 0 valid, 1 invalid (or unreadable), 2 usage error.`,
     } else if (file.endsWith('.binproto')) {
       if (values.aep !== undefined || values.aci !== undefined)
         throw new UsageError('a .binproto file is not encrypted; drop --aep/--aci');
-      result = await validateFrames(createReadStream(file), { purpose });
+      result = await validateBackup(createReadStream(file), { purpose });
     } else {
       const aci = aciOption(values.aci);
       if (aci === undefined)
         throw new UsageError('an encrypted backup needs --aep and --aci (or name a .binproto file)');
       const { key } = await messageBackupKeyOptions(values, ctx);
-      result = await validateEncryptedBackup(await fileSource(file), key, { purpose });
+      result = await validateBackup(await fileSource(file), { key, purpose });
     }
     printJson(ctx, {
       ok: result.ok,
