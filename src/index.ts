@@ -16,7 +16,12 @@ export { type RandomSource, setRandomSource } from './random.js';
 export { setDefaultBackend } from './backends/auto.js';
 
 // The recovery key, and the key every call takes
-export { formatRecoveryKey, generateRecoveryKey, isValidRecoveryKey, normalizeRecoveryKey } from './keys/recoveryKey.js';
+export {
+  formatRecoveryKey,
+  generateRecoveryKey,
+  isValidRecoveryKey,
+  normalizeRecoveryKey,
+} from './keys/recoveryKey.js';
 export { type Aci, deriveBackupKey } from './keys/hierarchy.js';
 export type { BackupKeyInput, MessageBackupKey, RecoveryKeyInput } from './keys/input.js';
 

@@ -38,12 +38,11 @@ const PRELUDE =
 function runnable(code: string): string {
   return (
     PRELUDE +
-    code
-      .replaceAll(/from ['"](sbackup(?:\/[a-z]+)?)['"]/g, (_, spec: string) => {
-        const source = ENTRY_SOURCES[spec];
-        if (source === undefined) throw new Error(`a sample imports ${spec}, which is not an entry point`);
-        return `from '${entry(source)}'`;
-      }) +
+    code.replaceAll(/from ['"](sbackup(?:\/[a-z]+)?)['"]/g, (_, spec: string) => {
+      const source = ENTRY_SOURCES[spec];
+      if (source === undefined) throw new Error(`a sample imports ${spec}, which is not an entry point`);
+      return `from '${entry(source)}'`;
+    }) +
     '\nexport {};\n'
   );
 }
@@ -80,7 +79,6 @@ describe("README's API overview", () => {
   const start = readme.indexOf('## API overview');
   const end = readme.indexOf('\n## ', start + 1);
   const overview = readme.slice(start, end === -1 ? undefined : end);
-  const listed = new Set([...overview.matchAll(/`([A-Za-z_$][\w$]*)`/g)].map((m) => m[1]!));
 
   it('has an API overview section', () => {
     expect(start).toBeGreaterThan(-1);
@@ -89,7 +87,11 @@ describe("README's API overview", () => {
   const rows = new Map<string, string[]>();
   for (const line of overview.split('\n')) {
     const m = /^\| `(sbackup(?:\/[a-z]+)?)` \|[^|]*\|(.*)\|$/.exec(line);
-    if (m) rows.set(m[1]!, [...m[2]!.matchAll(/`([A-Za-z_$][\w$]*)`/g)].map((n) => n[1]!));
+    if (m)
+      rows.set(
+        m[1]!,
+        [...m[2]!.matchAll(/`([A-Za-z_$][\w$]*)`/g)].map((n) => n[1]!),
+      );
   }
 
   it('has a row for every entry point, and no other', () => {

@@ -7,7 +7,16 @@
  *   against libsignal-client by `npm run test:interop` (test/interop/keys.test.ts).
  */
 
-import { deriveBackupId, deriveBackupKey, deriveLocalMetadataKey, deriveMediaEncryptionKey, deriveMediaId, deriveMessageBackupKey, deriveSvrKey, deriveThumbnailTransitKey } from '../../src/keys/hierarchy.js';
+import {
+  deriveBackupId,
+  deriveBackupKey,
+  deriveLocalMetadataKey,
+  deriveMediaEncryptionKey,
+  deriveMediaId,
+  deriveMessageBackupKey,
+  deriveSvrKey,
+  deriveThumbnailTransitKey,
+} from '../../src/keys/hierarchy.js';
 import { deriveBackupIdKeyPair } from '../../src/keys/backupIdKeyPair.js';
 import {
   deriveForwardSecrecyEncryptionKey,

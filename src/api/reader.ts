@@ -30,11 +30,11 @@ import { localBackupFileName, mediaIdToBase64Url, mediaName } from '../media/nam
 export interface BackupReaderOptions {
   /** The key: the recovery key and ACI (with the token of a modern file), or a derived MessageBackupKey. */
   key: BackupKeyInput;
-  /** As {@link OpenBackupOptions.maxDecompressedBytes}. */
+  /** As `OpenBackupOptions.maxDecompressedBytes` (`sbackup/container`). */
   maxDecompressedBytes?: number;
-  /** As {@link OpenBackupOptions.maxFrameBytes}. */
+  /** As `OpenBackupOptions.maxFrameBytes` (`sbackup/container`). */
   maxFrameBytes?: number;
-  /** As {@link OpenBackupOptions.backend}. */
+  /** As `OpenBackupOptions.backend` (`sbackup/container`). */
   backend?: CryptoBackend;
 }
 

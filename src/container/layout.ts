@@ -18,7 +18,7 @@ import { type BackupMetadata, decodeBackupMetadata } from '../keys/forwardSecrec
 /**
  * `"SBACKUP" 0x01`, the first 8 bytes of a modern file (libsignal
  * rust/message-backup/src/frame/forward_secrecy.rs), as text: a string cannot be changed in
- * place, so no caller can make the reader misreport files (use {@link MAGIC} inside the package).
+ * place, so no caller can make the reader misreport files (use `MAGIC` inside the package).
  */
 export const BACKUP_MAGIC = 'SBACKUP\x01';
 /** The magic number's bytes; internal, never exported from an entry point (a Uint8Array is mutable). */

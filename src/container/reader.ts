@@ -372,7 +372,8 @@ export async function openBackupSinglePass(
     return true;
   };
   // Read what the header needs (a legacy file: the minimum body, to tell "too short").
-  while (!ended && prefix.length < Math.max(headerBytesNeeded(prefix), BACKUP_IV_LENGTH + 16 + BACKUP_MAC_LENGTH)) await pull();
+  while (!ended && prefix.length < Math.max(headerBytesNeeded(prefix), BACKUP_IV_LENGTH + 16 + BACKUP_MAC_LENGTH))
+    await pull();
   // The total length is unknown unless the stream already ended: then check the body too.
   const header = parseBackupHeader(prefix, ended ? prefix.length : Number.MAX_SAFE_INTEGER, ended);
   const rest = prefix.subarray(header.bodyOffset);

@@ -49,8 +49,8 @@ export async function* iterateBytes(source: ByteSource, name = 'source'): AsyncG
 }
 
 /**
- * Adapts chunks (an async iterable, such as {@link encryptBackupStream}'s or
- * {@link encryptAttachmentStream}'s output) to a WHATWG `ReadableStream`, for `fetch` bodies,
+ * Adapts chunks (an async iterable, such as `encryptBackupStream`'s or
+ * `encryptAttachmentStream`'s output) to a WHATWG `ReadableStream`, for `fetch` bodies,
  * `Response`, or `pipeTo` a file. Pull-based: the source is read only as the consumer reads, and
  * cancelling the stream ends the source. Needs `globalThis.ReadableStream` when called (React
  * Native has none: iterate the source directly there).

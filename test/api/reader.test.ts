@@ -17,7 +17,9 @@ async function backupWithRootKey(mediaRootBackupKey: Uint8Array | undefined): Pr
 
 describe('BackupReader.attachmentNames', () => {
   it('derives the names from a 32-byte mediaRootBackupKey', async () => {
-    const reader = await BackupReader.open(await backupWithRootKey(new Uint8Array(32).fill(9)), { key: messageBackupKey });
+    const reader = await BackupReader.open(await backupWithRootKey(new Uint8Array(32).fill(9)), {
+      key: messageBackupKey,
+    });
     const names = reader.attachmentNames(pointer)!;
     expect(names.mediaName).toBe('04'.repeat(32) + '03'.repeat(64));
     expect(names.mediaId).toHaveLength(15);

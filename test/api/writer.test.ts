@@ -178,7 +178,9 @@ describe('BackupWriter -> BackupReader', () => {
     expect(result.metadata).toBeDefined();
     const reader = await BackupReader.open(bytes, { key });
     expect(reader.layout).toBe('modern');
-    await expect(BackupReader.open(bytes, { key: { recoveryKey: acc.recoveryKey, aci: acc.aci } })).rejects.toMatchObject({
+    await expect(
+      BackupReader.open(bytes, { key: { recoveryKey: acc.recoveryKey, aci: acc.aci } }),
+    ).rejects.toMatchObject({
       code: 'MAC_MISMATCH',
     });
   });

@@ -56,9 +56,9 @@ export function containerSuite(backend: CryptoBackend, peers: CryptoBackend[]): 
           await new Response(
             toReadableStream(
               encryptBackupStream(INFO, frames, {
-              ...opts,
-              metadata,
-              iv: file.subarray(metadata ? 109 : 0).subarray(0, 16),
+                ...opts,
+                metadata,
+                iv: file.subarray(metadata ? 109 : 0).subarray(0, 16),
               }),
             ),
           ).arrayBuffer(),

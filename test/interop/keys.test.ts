@@ -1,7 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/internal/bytes.js';
-import { deriveBackupId, deriveBackupKey, deriveLocalMetadataKey, deriveMediaEncryptionKey, deriveMediaId, deriveMessageBackupKey, deriveSvrKey, deriveThumbnailTransitKey } from '../../src/keys/hierarchy.js';
+import {
+  deriveBackupId,
+  deriveBackupKey,
+  deriveLocalMetadataKey,
+  deriveMediaEncryptionKey,
+  deriveMediaId,
+  deriveMessageBackupKey,
+  deriveSvrKey,
+  deriveThumbnailTransitKey,
+} from '../../src/keys/hierarchy.js';
 import { deriveBackupIdKeyPair } from '../../src/keys/backupIdKeyPair.js';
 import { generateRecoveryKey, isValidRecoveryKey } from '../../src/keys/recoveryKey.js';
 import vectors from '../../vectors/keys.json' with { type: 'json' };

@@ -9,7 +9,16 @@ import {
   encryptForwardSecrecyToken,
   recoverForwardSecrecyToken,
 } from '../../src/keys/forwardSecrecy.js';
-import { deriveBackupId, deriveBackupKey, deriveLocalMetadataKey, deriveMediaEncryptionKey, deriveMediaId, deriveMessageBackupKey, deriveSvrKey, deriveThumbnailTransitKey } from '../../src/keys/hierarchy.js';
+import {
+  deriveBackupId,
+  deriveBackupKey,
+  deriveLocalMetadataKey,
+  deriveMediaEncryptionKey,
+  deriveMediaId,
+  deriveMessageBackupKey,
+  deriveSvrKey,
+  deriveThumbnailTransitKey,
+} from '../../src/keys/hierarchy.js';
 import { deriveBackupIdKeyPair } from '../../src/keys/backupIdKeyPair.js';
 import vectors from '../../vectors/keys.json' with { type: 'json' };
 

@@ -1,6 +1,14 @@
 /** `sbackup keys`: everything derived from a recovery key. */
 
-import { deriveBackupId, deriveBackupKey, deriveLocalMetadataKey, deriveMediaEncryptionKey, deriveMediaId, deriveMessageBackupKey, deriveThumbnailTransitKey } from '../../keys/hierarchy.js';
+import {
+  deriveBackupId,
+  deriveBackupKey,
+  deriveLocalMetadataKey,
+  deriveMediaEncryptionKey,
+  deriveMediaId,
+  deriveMessageBackupKey,
+  deriveThumbnailTransitKey,
+} from '../../keys/hierarchy.js';
 import { deriveBackupIdKeyPair } from '../../keys/backupIdKeyPair.js';
 import {
   aciOption,
