@@ -25,7 +25,7 @@ import type {
   StickerPack,
 } from '../frames/schema.js';
 import type { StoreLayout } from '../incremental/plan.js';
-import { assertBytes, concatByteList } from '../internal/bytes.js';
+import { concatByteList } from '../internal/bytes.js';
 import { type BackupMetadata, createBackupMetadata } from '../keys/forwardSecrecy.js';
 import { deriveBackupKey } from '../keys/hierarchy.js';
 import { type BackupKeyInput, isRecoveryKeyInput, resolveMessageBackupKey } from '../keys/input.js';

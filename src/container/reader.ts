@@ -9,7 +9,7 @@
 import { defaultAsyncBackend } from '../backends/auto.js';
 import type { CryptoBackend, Hasher } from '../backends/types.js';
 import { BackupError } from '../errors.js';
-import { assertBytes, concatBytes, concatByteList, constantTimeEqual } from '../internal/bytes.js';
+import { concatBytes, concatByteList, constantTimeEqual } from '../internal/bytes.js';
 import { type ByteSource, iterateBytes } from '../internal/stream.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../internal/wire.js';
 import type { BackupMetadata } from '../keys/forwardSecrecy.js';
