@@ -197,7 +197,7 @@ export class FrameSplitter {
    * @throws {BackupError} `EMPTY_INPUT` when no byte was pushed, `TRUNCATED_FRAME` when the input
    * ends inside a message or its length prefix.
    */
-  end(): void {
+  finish(): void {
     if (this.#offset === 0)
       throw new BackupError('EMPTY_INPUT', 'the backup plaintext is empty', { offset: 0, frameIndex: 0 });
     if (this.#body !== undefined || this.#prefixLength > 0) {
@@ -267,8 +267,8 @@ export class BackupStreamDecoder {
    * Declares the end of input.
    * @throws {BackupError} `EMPTY_INPUT` or `TRUNCATED_FRAME`.
    */
-  end(): void {
-    this.#splitter.end();
+  finish(): void {
+    this.#splitter.finish();
   }
 }
 
@@ -318,7 +318,7 @@ export async function* splitBackupStream(
 ): AsyncGenerator<RawMessage> {
   const splitter = new FrameSplitter(options);
   for await (const chunk of iterateBytes(source)) yield* splitter.push(chunk);
-  splitter.end();
+  splitter.finish();
 }
 
 /**
@@ -362,7 +362,7 @@ export function decodeBackup(bytes: Uint8Array, options: FrameStreamOptions = {}
   assertBytes(bytes, 'bytes');
   const decoder = new BackupStreamDecoder(options);
   const records = decoder.push(bytes);
-  decoder.end();
+  decoder.finish();
   let backupInfo: BackupInfo | undefined;
   const frames: Frame[] = [];
   for (const r of records) {

@@ -91,7 +91,7 @@ pair's --enc-salt and --pw-salt. Without --fs-token (or with --legacy) the legac
     // The input is the unencrypted .binproto form: varint-delimited BackupInfo, then Frames.
     const splitter = new FrameSplitter();
     const messages = splitter.push(new Uint8Array(await readFile(input)));
-    splitter.end();
+    splitter.finish();
     const [info, ...frames] = messages.map((m) => m.bytes);
     if (info === undefined) throw new BackupError('EMPTY_INPUT', 'input: no BackupInfo (the file is empty)');
     const bar = progress(ctx, 'encrypting');
