@@ -15,7 +15,8 @@ import { DEFAULT_MAX_FRAME_BYTES } from '../internal/wire.js';
 import type { BackupMetadata } from '../keys/forwardSecrecy.js';
 import type { SplitKey } from '../keys/hierarchy.js';
 import { type BackupKeyInput, resolveMessageBackupKey } from '../keys/input.js';
-import { FrameSplitter } from './framing.js';
+import { emptyInput } from '../internal/frameErrors.js';
+import { ChunkSplitter } from './framing.js';
 import { GzipReader, type TrailingBytes } from './gzip.js';
 import {
   type BackupHeader,
@@ -161,7 +162,7 @@ async function verifyMac(source: RandomAccessSource, header: BackupHeader, key: 
   return tag;
 }
 
-/** Messages split off an inflated chunk per batch (see {@link FrameSplitter.pushSome}). */
+/** Messages split off an inflated chunk per batch (see {@link ChunkSplitter.pushSome}). */
 const SPLIT_BATCH = 4096;
 
 interface BodyState {
@@ -186,7 +187,7 @@ async function* decryptBody(
   const iv = new Uint8Array(BACKUP_IV_LENGTH);
   let ivFilled = 0;
   let cbc: ReturnType<CryptoBackend['aesCbcDecrypt']> | undefined;
-  const splitter = new FrameSplitter(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+  const splitter = new ChunkSplitter(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
   // Decompressed chunks wait here and are split one frame at a time as the consumer pulls, so the
   // number of waiting frames is never more than one chunk's (hostile files hold millions of
   // one-byte frames).
@@ -284,7 +285,7 @@ async function* decryptBody(
   await settle();
   for (let batch = nextBatch(); batch !== undefined; batch = nextBatch()) for (const f of batch) yield f;
   const trailing: TrailingBytes = gz.end();
-  splitter.end();
+  splitter.finish();
   if (expected !== undefined && !constantTimeEqual(mac.digest(), expected)) {
     throw new BackupError('MAC_MISMATCH', 'the file changed while it was being read (its MAC no longer matches)');
   }
@@ -296,7 +297,7 @@ async function splitInfo(
   body: AsyncGenerator<Uint8Array>,
 ): Promise<{ backupInfo: Uint8Array; frames: AsyncIterable<Uint8Array> }> {
   const first = await body.next();
-  if (first.done) throw new BackupError('EMPTY_INPUT', 'the backup holds no frames (not even a BackupInfo)');
+  if (first.done) throw emptyInput();
   let used = false;
   const frames: AsyncIterable<Uint8Array> = {
     [Symbol.asyncIterator]() {
