@@ -36,8 +36,13 @@ export {
 } from './api/writer.js';
 export { type AttachmentNames, BackupReader, type BackupReaderOptions, type RestoredBackup } from './api/reader.js';
 export type { BackupMedia } from './api/media.js';
-export type { BackupSource, ReopenableSource } from './container/sources.js';
-export { type ByteSource, toReadableStream } from './internal/stream.js';
+export {
+  type BlobLike,
+  type ByteSource,
+  type ReopenableSource,
+  type RereadableSource,
+  toReadableStream,
+} from './internal/stream.js';
 export type { BackupPurpose } from './policy/exclusions.js';
 
 // The frames apps handle (the generated classes are in `sbackup/schema`)

@@ -7,7 +7,7 @@
 import type { CryptoBackend } from '../backends/types.js';
 import { BackupError } from '../errors.js';
 import { openBackup, type OpenedBackup } from '../container/reader.js';
-import type { BackupSource } from '../container/sources.js';
+import type { RereadableSource } from '../container/sources.js';
 import { type BackupInfo, decodeBackupInfo, decodeFrame, type Frame } from '../frames/codec.js';
 import type {
   AccountData,
@@ -105,7 +105,7 @@ export class BackupReader {
    *   `TRUNCATED`, `UNSUPPORTED_VERSION`, `INVALID_METADATA`, `INVALID_FRAME` (BackupInfo does not parse).
    * @throws {TypeError | RangeError} for a malformed key or option.
    */
-  static async open(source: BackupSource, options: BackupReaderOptions): Promise<BackupReader> {
+  static async open(source: RereadableSource, options: BackupReaderOptions): Promise<BackupReader> {
     if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
     const opened = await openBackup(source, options);
     return new BackupReader(opened);

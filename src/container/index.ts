@@ -39,5 +39,4 @@ export {
   openBackup,
   openBackupSinglePass,
 } from './reader.js';
-export type { BackupSource, ReopenableSource } from './sources.js';
 export { type BackupInspection, inspectBackup } from './inspect.js';

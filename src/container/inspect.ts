@@ -4,7 +4,7 @@ import { BackupError } from '../errors.js';
 import { concatByteList, toHex } from '../internal/bytes.js';
 import { MAX_VARINT32_BYTES } from '../internal/wire.js';
 import { BACKUP_IV_LENGTH, BACKUP_MAC_LENGTH, MAGIC_LENGTH, MAX_METADATA_LENGTH, parseBackupHeader } from './layout.js';
-import { type BackupSource, toRandomAccess } from './sources.js';
+import { type RereadableSource, toRandomAccess } from './sources.js';
 
 /** The result of {@link inspectBackup}; every byte string is lowercase hex. */
 export interface BackupInspection {
@@ -44,7 +44,7 @@ function truncated(offset: number): BackupError {
  * @throws {BackupError} `NOT_A_BACKUP`, `UNSUPPORTED_VERSION`, `TRUNCATED` or `INVALID_METADATA` as the reader does.
  * @throws {TypeError} when `source` is not a supported source.
  */
-export async function inspectBackup(source: BackupSource): Promise<BackupInspection> {
+export async function inspectBackup(source: RereadableSource): Promise<BackupInspection> {
   const src = toRandomAccess(source);
   // Read the header prefix, then the IV; and the tag from the end.
   const head: Uint8Array[] = [];

@@ -28,7 +28,7 @@ import {
   MAGIC_LENGTH,
   parseBackupHeader,
 } from './layout.js';
-import { type BackupSource, coalesce, type RandomAccessSource, toRandomAccess } from './sources.js';
+import { type RereadableSource, coalesce, type RandomAccessSource, toRandomAccess } from './sources.js';
 
 /** Default limit on the decompressed size (4 GiB): a gzip bomb stops here. */
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 4 * 2 ** 30;
@@ -324,7 +324,7 @@ async function splitInfo(
  *   `TRUNCATED_FRAME` (with `details.frameIndex`), `MAC_MISMATCH` (the source changed between passes).
  * @throws {TypeError | RangeError} on bad arguments.
  */
-export async function openBackup(source: BackupSource, openOptions: OpenBackupOptions): Promise<OpenedBackup> {
+export async function openBackup(source: RereadableSource, openOptions: OpenBackupOptions): Promise<OpenedBackup> {
   const options = checkReadOptions(openOptions);
   const src = toRandomAccess(source);
   const backend = options.backend ?? defaultAsyncBackend();

@@ -37,7 +37,6 @@ export {
   thumbnailMediaName,
 } from './names.js';
 export { cbcHmacSize, ciphertextSize, mediaTierCiphertextSize, paddedSize } from './padding.js';
-export type { BlobLike, RereadableSource } from './source.js';
 export {
   type DecryptThumbnailOptions,
   decryptFromMediaTier,

@@ -2,7 +2,7 @@
 
 import type { CryptoBackend } from '../backends/types.js';
 import { type OpenBackupOptions, openBackup } from '../container/reader.js';
-import type { BackupSource } from '../container/sources.js';
+import type { RereadableSource } from '../container/sources.js';
 import { type FrameStreamOptions, splitBackupStream } from '../frames/stream.js';
 import type { ByteSource } from '../internal/stream.js';
 import type { BackupKeyInput } from '../keys/input.js';
@@ -33,12 +33,12 @@ export interface ValidateBackupOptions extends ValidatorOptions, FrameStreamOpti
  * @throws {TypeError | RangeError} on bad arguments.
  */
 export async function validateBackup(
-  source: BackupSource | ByteSource,
+  source: RereadableSource | ByteSource,
   options: ValidateBackupOptions = {},
 ): Promise<ValidationResult> {
   const v = new BackupValidator(options);
   if (options.key !== undefined) {
-    const opened = await openBackup(source as BackupSource, {
+    const opened = await openBackup(source as RereadableSource, {
       key: options.key,
       ...(options.maxDecompressedBytes === undefined ? {} : { maxDecompressedBytes: options.maxDecompressedBytes }),
       ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),

@@ -2,6 +2,7 @@
 
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { fileSource } from '../../node/file.js';
 import { type AttachmentInfo, decryptAttachmentStream, encryptAttachmentStream } from '../../media/attachment.js';
 import { ATTACHMENT_KEY_LENGTH, HASH_LENGTH, IV_LENGTH } from '../../media/constants.js';
 import { mediaName, mediaTierKeys } from '../../media/names.js';
@@ -20,7 +21,7 @@ import {
 } from '../io.js';
 
 /** A re-readable file source: each call opens the file again. */
-const fileSource = (path: string) => () => createReadStream(path) as AsyncIterable<Uint8Array>;
+const readOnce = (path: string) => createReadStream(path) as AsyncIterable<Uint8Array>;
 
 async function pipeTo(out: string, chunks: AsyncIterable<Uint8Array>): Promise<void> {
   await writeFileAtomically(out, async (write) => {
@@ -52,7 +53,7 @@ size, paddedSize, plaintextHash, digest, mediaName, incrementalMac, chunkSize (h
     const [input, output] = positionals as [string, string];
     const { size } = await stat(input);
     let info: AttachmentInfo | undefined;
-    const chunks = encryptAttachmentStream(fileSource(input)(), key, {
+    const chunks = encryptAttachmentStream(readOnce(input), key, {
       size,
       ...(iv ? { iv } : {}),
       onInfo: (i) => {
@@ -100,7 +101,7 @@ exactly <n> bytes. Exits 1 and writes nothing when a check fails.`,
     await stat(input);
     await pipeTo(
       output,
-      decryptAttachmentStream(fileSource(input), key, {
+      decryptAttachmentStream(await fileSource(input), key, {
         size,
         ...(digest ? { digest } : {}),
         ...(plaintextHash ? { plaintextHash } : {}),
@@ -150,7 +151,7 @@ when it copies an attachment to the backup media tier.`,
     const { root, name, positionals } = mediaOptions(args, 2);
     const [input, output] = positionals as [string, string];
     await stat(input);
-    await pipeTo(output, encryptForMediaTierStream(fileSource(input)(), root, name));
+    await pipeTo(output, encryptForMediaTierStream(readOnce(input), root, name));
     return EXIT_OK;
   },
 };
@@ -164,7 +165,7 @@ Checks and removes the media-tier layer of <in>, writing the attachment blob to 
     const { root, name, positionals } = mediaOptions(args, 2);
     const [input, output] = positionals as [string, string];
     await stat(input);
-    await pipeTo(output, decryptFromMediaTierStream(fileSource(input), root, name));
+    await pipeTo(output, decryptFromMediaTierStream(await fileSource(input), root, name));
     return EXIT_OK;
   },
 };
