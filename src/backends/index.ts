@@ -16,5 +16,7 @@ export type {
   Hasher,
   InflateStream,
   MaybePromise,
+  SyncCbcStream,
+  SyncCryptoBackend,
 } from './types.js';
 export { hasWebCrypto, webCryptoBackend } from './webcrypto.js';

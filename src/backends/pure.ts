@@ -10,7 +10,7 @@ import { BackupError } from '../errors.js';
 import { assertBytes, concatBytes } from '../internal/bytes.js';
 import { crc32 } from '../internal/crc32.js';
 import { fflateDeflate, fflateInflate } from './flate.js';
-import type { CbcStream, CryptoBackend, Hasher } from './types.js';
+import type { Hasher, SyncCbcStream, SyncCryptoBackend } from './types.js';
 
 /** AES block size in bytes (FIPS 197). */
 export const AES_BLOCK = 16;
@@ -43,7 +43,7 @@ export class BlockBuffer {
   }
 }
 
-function cbcEncryptStream(key: Uint8Array, iv: Uint8Array): CbcStream {
+function cbcEncryptStream(key: Uint8Array, iv: Uint8Array): SyncCbcStream {
   assertBytes(key, 'key', 32);
   assertBytes(iv, 'iv', AES_BLOCK);
   let chain = iv.slice();
@@ -63,7 +63,7 @@ function cbcEncryptStream(key: Uint8Array, iv: Uint8Array): CbcStream {
   };
 }
 
-function cbcDecryptStream(key: Uint8Array, iv: Uint8Array): CbcStream {
+function cbcDecryptStream(key: Uint8Array, iv: Uint8Array): SyncCbcStream {
   assertBytes(key, 'key', 32);
   assertBytes(iv, 'iv', AES_BLOCK);
   let chain = iv.slice();
@@ -107,7 +107,7 @@ export function badPadding(): BackupError {
 }
 
 /** The pure-JavaScript backend (noble for crypto, fflate for DEFLATE). */
-export const pureBackend: CryptoBackend = {
+export const pureBackend: SyncCryptoBackend = {
   name: 'pure',
   sha256: () => wrap(sha256.create() as unknown as NobleHash),
   hmacSha256: (key) => {

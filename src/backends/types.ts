@@ -28,6 +28,26 @@ export interface CbcStream {
   final(): MaybePromise<Uint8Array>;
 }
 
+/** A {@link CbcStream} that never returns a promise. */
+export interface SyncCbcStream extends CbcStream {
+  /** As {@link CbcStream.update}, synchronously. */
+  update(data: Uint8Array): Uint8Array;
+  /** As {@link CbcStream.final}, synchronously. */
+  final(): Uint8Array;
+}
+
+/**
+ * A backend whose AES-CBC runs synchronously (the pure and node backends; WebCrypto's is
+ * asynchronous). The synchronous push classes (`AttachmentEncryptor`, `AttachmentDecryptor`)
+ * take only such a backend.
+ */
+export interface SyncCryptoBackend extends CryptoBackend {
+  /** As {@link CryptoBackend.aesCbcEncrypt}, synchronously. */
+  aesCbcEncrypt(key: Uint8Array, iv: Uint8Array): SyncCbcStream;
+  /** As {@link CryptoBackend.aesCbcDecrypt}, synchronously. */
+  aesCbcDecrypt(key: Uint8Array, iv: Uint8Array): SyncCbcStream;
+}
+
 /** Names of the backends shipped with sbackup. */
 export type BackendName = 'pure' | 'webcrypto' | 'node';
 

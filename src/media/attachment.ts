@@ -8,7 +8,7 @@
  */
 
 import { defaultBackend } from '../backends/auto.js';
-import type { CryptoBackend, Hasher, MaybePromise } from '../backends/types.js';
+import type { CryptoBackend, Hasher, MaybePromise, SyncCryptoBackend } from '../backends/types.js';
 import { BackupError } from '../errors.js';
 import { assertBytes, concatByteList, constantTimeEqual } from '../internal/bytes.js';
 import type { SplitKey } from '../keys/hierarchy.js';
@@ -168,6 +168,12 @@ class EncryptCore {
   }
 }
 
+/** `Options` with a synchronous backend only (the push classes return bytes, not promises). */
+export type SyncBackendOptions<Options extends object> = Omit<Options, 'backend'> & {
+  /** A synchronous backend (pure or node; not WebCrypto); default `defaultBackend()`. */
+  backend?: SyncCryptoBackend;
+};
+
 /**
  * Encrypts an attachment in pushed pieces, synchronously (needs a synchronous backend: pure or
  * node). `push` returns encrypted bytes as they are ready; `finish` returns the rest (padding,
@@ -181,7 +187,7 @@ export class AttachmentEncryptor {
    * @param key the 64-byte attachment key.
    * @throws {TypeError | RangeError} when the key, IV or size is malformed.
    */
-  constructor(key: Uint8Array, options: EncryptAttachmentOptions = {}) {
+  constructor(key: Uint8Array, options: SyncBackendOptions<EncryptAttachmentOptions> = {}) {
     this.backend = options.backend ?? defaultBackend();
     this.core = new EncryptCore(key, { ...options, backend: this.backend });
   }
@@ -489,7 +495,7 @@ export class AttachmentDecryptor {
   /**
    * @throws {TypeError} unless `options.singlePass` is true; when the key or an option is malformed.
    */
-  constructor(key: Uint8Array, options: DecryptAttachmentOptions & { singlePass: true }) {
+  constructor(key: Uint8Array, options: SyncBackendOptions<DecryptAttachmentOptions> & { singlePass: true }) {
     const split = checkDecryptOptions(key, options);
     if (options.singlePass !== true)
       throw new TypeError('"singlePass" must be true: this decryptor releases unverified data');

@@ -17,6 +17,7 @@ export {
   encryptAttachmentStream,
   generateAttachmentKey,
   splitAttachmentKey,
+  type SyncBackendOptions,
 } from './attachment.js';
 export * as mediaConstants from './constants.js';
 export {

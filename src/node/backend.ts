@@ -15,8 +15,8 @@ import {
 } from 'node:zlib';
 import { AES_BLOCK, badPadding } from '../backends/pure.js';
 import type {
-  CbcStream,
-  CryptoBackend,
+  SyncCbcStream,
+  SyncCryptoBackend,
   DeflateStream,
   Hasher,
   InflateStream,
@@ -64,14 +64,14 @@ function nodeHmac(key: Uint8Array): Hasher {
   return hmacFromHashes(createHash('sha256').update(ipad), opad);
 }
 
-function encryptStream(key: Uint8Array, iv: Uint8Array): CbcStream {
+function encryptStream(key: Uint8Array, iv: Uint8Array): SyncCbcStream {
   assertBytes(key, 'key', 32);
   assertBytes(iv, 'iv', AES_BLOCK);
   const c = createCipheriv('aes-256-cbc', key, iv);
   return { update: (d) => view(c.update(d)), final: () => view(c.final()) };
 }
 
-function decryptStream(key: Uint8Array, iv: Uint8Array): CbcStream {
+function decryptStream(key: Uint8Array, iv: Uint8Array): SyncCbcStream {
   assertBytes(key, 'key', 32);
   assertBytes(iv, 'iv', AES_BLOCK);
   // OpenSSL's own PKCS#7 handling holds the last block back until `final` (no copy per call);
@@ -321,7 +321,7 @@ function zlibInflate(): InflateStream {
 }
 
 /** The node:crypto / node:zlib backend. */
-export const nodeBackend: CryptoBackend = {
+export const nodeBackend: SyncCryptoBackend = {
   name: 'node',
   sha256: () => wrapHash(createHash('sha256')),
   hmacSha256: nodeHmac,

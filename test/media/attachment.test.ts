@@ -13,6 +13,7 @@ import {
 import { incrementalMac, incrementalMacChunkSize } from '../../src/media/incrementalMac.js';
 import { ciphertextSize, paddedSize } from '../../src/media/padding.js';
 import { BACKENDS, bytes, codeOf, collect, hex, SYNC_BACKENDS, split } from './backends.js';
+import { webCryptoBackend } from '../../src/backends/webcrypto.js';
 
 const KEY = bytes(64, 42);
 const IV = bytes(16, 43);
@@ -225,5 +226,16 @@ describe.each(SYNC_BACKENDS.map((b) => [b.name, b] as const))('push classes (%s)
     const enc2 = new AttachmentEncryptor(KEY, { backend, size: 1 });
     expect(() => enc2.push(new Uint8Array(2))).toThrow(expect.objectContaining({ code: 'SIZE_MISMATCH' }));
     expect(() => new AttachmentDecryptor(KEY, { size: 1, backend } as never)).toThrow(TypeError);
+  });
+});
+
+describe('push classes and asynchronous backends', () => {
+  it('take only a synchronous backend: the types refuse WebCrypto, and so does push at run time', () => {
+    const enc = new AttachmentEncryptor(new Uint8Array(64).fill(1), {
+      // @ts-expect-error WebCrypto's AES-CBC is asynchronous: not a SyncCryptoBackend
+      backend: webCryptoBackend,
+      size: 1,
+    });
+    expect(() => enc.push(new Uint8Array(1))).toThrow(TypeError);
   });
 });

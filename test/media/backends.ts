@@ -1,7 +1,7 @@
 /** The backends every media test runs against in this runtime (node adds its own in *.node.test.ts). */
 
 import { pureBackend } from '../../src/backends/pure.js';
-import type { CryptoBackend } from '../../src/backends/types.js';
+import type { CryptoBackend, SyncCryptoBackend } from '../../src/backends/types.js';
 import { hasWebCrypto, webCryptoBackend } from '../../src/backends/webcrypto.js';
 import { concatByteList } from '../../src/internal/bytes.js';
 import { fixedBytes } from '../helpers/prng.js';
@@ -9,7 +9,7 @@ import { fixedBytes } from '../helpers/prng.js';
 export const BACKENDS: CryptoBackend[] = hasWebCrypto() ? [pureBackend, webCryptoBackend] : [pureBackend];
 
 /** Backends whose CBC is synchronous (the push classes need one). */
-export const SYNC_BACKENDS: CryptoBackend[] = [pureBackend];
+export const SYNC_BACKENDS: SyncCryptoBackend[] = [pureBackend];
 
 export const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 export const unhex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
