@@ -37,9 +37,11 @@ function isLowSurrogate(c: number): boolean {
 
 /**
  * Writes `text` as UTF-8 into `out` at `offset` (which must have room for {@link utf8Length}
- * bytes) and returns the offset after it. Lone surrogates become U+FFFD.
+ * bytes) and returns the offset after it. Lone surrogates become U+FFFD, or with
+ * `keepLoneSurrogates` the three bytes of the code unit itself (ED A0 80 for U+D800, which is not
+ * UTF-8: what protobufjs's writer has always written).
  */
-export function writeUtf8(text: string, out: Uint8Array, offset: number): number {
+export function writeUtf8(text: string, out: Uint8Array, offset: number, keepLoneSurrogates = false): number {
   let o = offset;
   for (let i = 0; i < text.length; i++) {
     let c = text.charCodeAt(i);
@@ -63,7 +65,7 @@ export function writeUtf8(text: string, out: Uint8Array, offset: number): number
         i++;
         continue;
       }
-      c = REPLACEMENT;
+      if (!keepLoneSurrogates) c = REPLACEMENT;
     }
     out[o++] = 0xe0 | (c >> 12);
     out[o++] = 0x80 | ((c >> 6) & 0x3f);
