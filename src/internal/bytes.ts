@@ -1,6 +1,6 @@
 /** Small byte helpers shared by every module. Internal: not re-exported from the package. */
 
-import { decodeUtf8, encodeUtf8 } from './utf8.js';
+import { decodeUtf8, encodeUtf8, isUtf8 as isUtf8Fallback } from './utf8.js';
 
 const HEX_DIGITS = '0123456789abcdef';
 
@@ -77,6 +77,18 @@ export function utf8(text: string): Uint8Array {
 export function fromUtf8(bytes: Uint8Array): string {
   const d = nativeDecoder();
   return d === null ? decodeUtf8(bytes) : d.decode(bytes);
+}
+
+/** True when `bytes` is well-formed UTF-8 (what {@link fromUtf8} accepts). */
+export function isUtf8(bytes: Uint8Array): boolean {
+  const d = nativeDecoder();
+  if (d === null) return isUtf8Fallback(bytes);
+  try {
+    d.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Forgets the runtime's codecs so the next call looks them up again (tests only). */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fromUtf8, resetUtf8CodecsForTests, utf8 } from '../../src/internal/bytes.js';
+import { fromUtf8, isUtf8 as bytesIsUtf8, resetUtf8CodecsForTests, utf8 } from '../../src/internal/bytes.js';
 import { decodeUtf8, encodeUtf8, isUtf8, utf8Length, writeUtf8 } from '../../src/internal/utf8.js';
 
 // The oracle: the runtime's own WHATWG codecs (Node's ICU, Chromium's).
@@ -192,6 +192,7 @@ describe('bytes.ts utf8 / fromUtf8 without the runtime codecs', () => {
     const withNative = {
       decoded: samples.map((b) => native(fatalDecoder, b)),
       encoded: texts.map((t) => utf8(t)),
+      valid: samples.map((b) => bytesIsUtf8(b)),
     };
     withoutCodecs();
     const decoded = samples.map((b) => {
@@ -204,6 +205,8 @@ describe('bytes.ts utf8 / fromUtf8 without the runtime codecs', () => {
     });
     expect(decoded).toEqual(withNative.decoded);
     expect(texts.map((t) => utf8(t))).toEqual(withNative.encoded);
+    expect(samples.map((b) => bytesIsUtf8(b))).toEqual(withNative.valid);
+    expect(withNative.valid).toEqual(withNative.decoded.map((d) => d !== 'throws'));
     expect(withNative.decoded).toContain('throws');
   });
 

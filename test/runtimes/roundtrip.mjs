@@ -10,6 +10,7 @@ import {
   BackupWriter,
   decryptAttachment,
   deriveBackupId,
+  deriveBackupIdKeyPair,
   deriveBackupKey,
   deriveMessageBackupKey,
   encryptAttachment,
@@ -118,6 +119,8 @@ await check('keys: known answers from vectors/keys.json', () => {
   const legacy = deriveMessageBackupKey(backupKey, backupId);
   equal(hex(legacy.hmacKey), c.expected.legacyMessageBackupHmacKey, 'legacy hmacKey');
   equal(hex(legacy.aesKey), c.expected.legacyMessageBackupAesKey, 'legacy aesKey');
+  // X25519 (noble's curve code), as the hosted-backup credential key pair uses it.
+  equal(hex(deriveBackupIdKeyPair(backupKey, c.aci).publicKey), c.expected.backupIdPublicKey, 'backupIdPublicKey');
   const modern = deriveMessageBackupKey(backupKey, backupId, unhex(c.forwardSecrecyToken));
   equal(hex(modern.hmacKey), c.expected.forwardSecrecyMessageBackupHmacKey, 'forward-secrecy hmacKey');
   equal(hex(modern.aesKey), c.expected.forwardSecrecyMessageBackupAesKey, 'forward-secrecy aesKey');
@@ -159,6 +162,28 @@ await check('backup: BackupWriter -> BackupReader on a synthetic account', async
     BackupReader.open(bytes, { recoveryKey: generateRecoveryKey(), aci: acc.aci }),
     'MAC_MISMATCH',
     'wrong recovery key',
+  );
+});
+
+await check('backup: the modern layout, with a forward-secrecy token', async () => {
+  const acc = generateSyntheticAccount({ seed: 4, contacts: 2, groups: 1, messages: 10, attachments: 1 });
+  const token = plaintextOf(32);
+  const key = { recoveryKey: acc.recoveryKey, aci: acc.aci, forwardSecrecyToken: token };
+  const { bytes, result } = await new BackupWriter({ purpose: 'remote', key }).writeToBytes(acc.backupContent());
+  assert(result.metadata !== undefined, 'forward-secrecy metadata written');
+  const reader = await BackupReader.open(bytes, key);
+  equal(reader.layout, 'modern', 'layout');
+  let frames = 0;
+  for await (const _ of reader.frames()) frames++;
+  equal(frames, result.frames, 'frames read back');
+  await rejects(
+    BackupReader.open(bytes, {
+      recoveryKey: acc.recoveryKey,
+      aci: acc.aci,
+      forwardSecrecyToken: plaintextOf(33).subarray(1),
+    }),
+    'MAC_MISMATCH',
+    'wrong forward-secrecy token',
   );
 });
 
