@@ -5,7 +5,7 @@ import { decodeUtf8, encodeUtf8, isUtf8 as isUtf8Fallback } from './utf8.js';
 const HEX_DIGITS = '0123456789abcdef';
 
 // The runtime's TextEncoder / fatal TextDecoder, looked up on first use (never at import time);
-// `null` when the runtime has none (QuickJS, older Hermes): utf8.ts then does the same work.
+// `null` when the runtime has none (QuickJS, Hermes builds without them): utf8.ts then does the same work.
 let encoder: TextEncoder | null | undefined;
 let decoder: TextDecoder | null | undefined;
 

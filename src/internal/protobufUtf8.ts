@@ -1,7 +1,7 @@
 /**
  * A drop-in for protobufjs's `util.utf8` (`protobufjs/src/util/utf8.js`), which the browser build
  * bundles in its place: protobufjs 8 builds two `TextDecoder`s when that module loads, so the core
- * could not even be imported in an engine without one (QuickJS, Hermes before React Native 0.85).
+ * could not even be imported in an engine without one (QuickJS, Hermes builds without TextDecoder).
  *
  * Same functions, same results: `length` and `write` as protobufjs's own encoder (a lone
  * surrogate is written as its three raw bytes, as before; a paired one as four), `read` and

@@ -1,6 +1,6 @@
 /**
  * UTF-8 in plain JavaScript, for engines without `TextEncoder` / `TextDecoder` (QuickJS, Hermes
- * before React Native 0.85). Internal: `bytes.ts` uses the runtime's own codec when it has one and
+ * builds without TextDecoder). Internal: `bytes.ts` uses the runtime's own codec when it has one and
  * these functions otherwise, with the same results:
  *
  * - {@link encodeUtf8} is the WHATWG `TextEncoder`: a lone surrogate becomes U+FFFD (EF BF BD).
