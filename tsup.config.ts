@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Options } from 'tsup';
+import { browserBundle } from './scripts/runtimes-build.js';
 
 // The Node build swaps the automatic backend choice for the node:crypto/node:zlib one.
 const nodeAuto = fileURLToPath(new URL('./src/node/auto.ts', import.meta.url));
@@ -37,7 +38,10 @@ const shared: Options = {
 
 export default defineConfig([
   {
+    // Every runtime but Node: protobufjs and noble are bundled in, so that nothing they do at
+    // import time needs TextDecoder/TextEncoder (React Native's Hermes; QuickJS in CI).
     ...shared,
+    ...browserBundle,
     entry: CORE_ENTRIES,
     outDir: 'dist',
     platform: 'neutral',

@@ -117,15 +117,25 @@ async function bundle(name, code) {
   console.log(
     `check:dist: browser bundle of ${name}: ${(bytes.length / 1024).toFixed(1)} KiB minified, ${(gz / 1024).toFixed(1)} KiB gzipped`,
   );
-  return { inputs, bytes: bytes.length, gz };
+  return { inputs, text: new TextDecoder().decode(bytes), bytes: bytes.length, gz };
 }
 await bundle('the whole root entry', "export * from 'sbackup';");
 const one = await bundle(
   'deriveBackupKey alone',
   "import { deriveBackupKey } from 'sbackup'; console.log(deriveBackupKey);",
 );
-for (const dep of ['protobufjs', 'fflate']) {
-  if (one.inputs.some((i) => i.includes(`node_modules/${dep}/`))) fail(`a deriveBackupKey-only import pulls in ${dep}`);
+// The browser build bundles protobufjs in (see scripts/runtimes-build.ts), so look for its code,
+// not only its path: "invalid wire type" is one of protobufjs's reader messages.
+const markers = { protobufjs: 'invalid wire type', fflate: 'invalid block type' };
+for (const [dep, marker] of Object.entries(markers)) {
+  if (one.inputs.some((i) => i.includes(`node_modules/${dep}/`)) || one.text.includes(marker)) {
+    fail(`a deriveBackupKey-only import pulls in ${dep}`);
+  }
+}
+const whole = await bundle('the root with the codec', "export * from 'sbackup'; export * from 'sbackup/frames';");
+for (const [dep, marker] of Object.entries(markers)) {
+  if (!whole.text.includes(marker))
+    fail(`the marker of ${dep} is missing from a bundle that needs it: the check above proves nothing`);
 }
 
 if (failures > 0) process.exit(1);

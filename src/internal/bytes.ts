@@ -1,8 +1,29 @@
 /** Small byte helpers shared by every module. Internal: not re-exported from the package. */
 
+import { decodeUtf8, encodeUtf8, isUtf8 as isUtf8Fallback } from './utf8.js';
+
 const HEX_DIGITS = '0123456789abcdef';
-const encoder = /* @__PURE__ */ new TextEncoder();
-const decoder = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true });
+
+// The runtime's TextEncoder / fatal TextDecoder, looked up on first use (never at import time);
+// `null` when the runtime has none (QuickJS, Hermes builds without them): utf8.ts then does the same work.
+let encoder: TextEncoder | null | undefined;
+let decoder: TextDecoder | null | undefined;
+
+function nativeEncoder(): TextEncoder | null {
+  if (encoder === undefined) {
+    const TE = (globalThis as { TextEncoder?: typeof TextEncoder }).TextEncoder;
+    encoder = typeof TE === 'function' ? new TE() : null;
+  }
+  return encoder;
+}
+
+function nativeDecoder(): TextDecoder | null {
+  if (decoder === undefined) {
+    const TD = (globalThis as { TextDecoder?: typeof TextDecoder }).TextDecoder;
+    decoder = typeof TD === 'function' ? new TD('utf-8', { fatal: true }) : null;
+  }
+  return decoder;
+}
 
 /** Throws a TypeError / RangeError naming `name` unless `value` is a Uint8Array of one of `lengths`. */
 export function assertBytes(value: unknown, name: string, ...lengths: number[]): asserts value is Uint8Array {
@@ -43,13 +64,37 @@ export function fromHex(hex: string, name = 'hex'): Uint8Array {
   return out;
 }
 
+/** `text` in UTF-8 (a lone surrogate becomes U+FFFD, as with TextEncoder). */
 export function utf8(text: string): Uint8Array {
-  return encoder.encode(text);
+  const e = nativeEncoder();
+  return e === null ? encodeUtf8(text) : e.encode(text);
 }
 
-/** Decodes UTF-8, throwing on malformed input. */
+/**
+ * Decodes UTF-8 as a fatal TextDecoder does (a leading byte-order mark is dropped).
+ * @throws {TypeError} on malformed input.
+ */
 export function fromUtf8(bytes: Uint8Array): string {
-  return decoder.decode(bytes);
+  const d = nativeDecoder();
+  return d === null ? decodeUtf8(bytes) : d.decode(bytes);
+}
+
+/** True when `bytes` is well-formed UTF-8 (what {@link fromUtf8} accepts). */
+export function isUtf8(bytes: Uint8Array): boolean {
+  const d = nativeDecoder();
+  if (d === null) return isUtf8Fallback(bytes);
+  try {
+    d.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Forgets the runtime's codecs so the next call looks them up again (tests only). */
+export function resetUtf8CodecsForTests(): void {
+  encoder = undefined;
+  decoder = undefined;
 }
 
 /** Concatenates byte arrays given as arguments (for a few parts; use {@link concatByteList} for a list). */
