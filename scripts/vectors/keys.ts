@@ -1,7 +1,7 @@
 /**
  * vectors/keys.json: known answers for the key hierarchy. Two kinds of cases:
- * - `source: "reference"`: expected values copied from the reference notes (libsignal's own test
- *   constants, or values the notes verified against libsignal-client 0.103.0). The generator checks
+ * - `source: "reference"`: expected values that are libsignal's own test constants or were computed
+ *   with libsignal-client 0.103.0 (except the forward-secrecy helpers, see below). The generator checks
  *   our derivation against them and refuses to write vectors if one differs.
  * - `source: "sbackup"`: further cases from fixed inputs, computed by sbackup and cross-checked
  *   against libsignal-client by `npm run test:interop` (test/interop/keys.test.ts).
@@ -77,7 +77,10 @@ const REF_ACI = '659aa5f4-a28d-fcc1-1ea1-b997537a3d95';
 const M_AEP = 'm'.repeat(64);
 const ONES_ACI = '11111111-1111-1111-1111-111111111111';
 
-/** Values from /work/shared/reference/signal-backup-format.md section 2.1 (libsignal tests, or verified with libsignal-client). */
+/**
+ * libsignal test constants (rust/account-keys/src/backup.rs, rust/message-backup/src/key.rs) and further
+ * values of the same inputs computed with libsignal-client 0.103.0 (docs/format.md §2).
+ */
 const referenceCases: KeyCase[] = [
   {
     source: 'reference',
@@ -130,7 +133,10 @@ const referenceCases: KeyCase[] = [
   },
 ];
 
-/** MessageBackupKey cases given as (BackupKey, BackupId) (reference 2.1, MessageBackupTest.ts). */
+/**
+ * MessageBackupKey cases given as (BackupKey, BackupId): the inputs of libsignal node/ts/test/MessageBackupTest.ts,
+ * outputs computed with libsignal-client 0.103.0.
+ */
 const messageKeyCases = [
   {
     source: 'reference',
@@ -153,7 +159,10 @@ const messageKeyCases = [
   },
 ];
 
-/** Forward-secrecy helper values (reference 2.1, formula-only values, and 3.4). */
+/**
+ * Forward-secrecy helper values, computed from the formulas of docs/format.md §2-§3 by an implementation
+ * independent of sbackup: libsignal exposes no API for them, so they are not libsignal-checked.
+ */
 const forwardSecrecyCases = {
   source: 'reference',
   backupKey: '2afc757bc8e86cc317848227ab79c41298d6b0688c5f40960c600966512bd736',

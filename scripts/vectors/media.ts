@@ -1,8 +1,8 @@
 /**
  * vectors/media/*.json: positive and negative cases for attachments, the media tier, media names
  * and ids, and the incremental MAC. Inputs and randomness are fixed. Values are computed by
- * sbackup with the pure backend; the generator first checks the implementation against the
- * libsignal known answers of the reference notes and refuses to write if one differs. The
+ * sbackup with the pure backend; the generator first checks the implementation against
+ * libsignal known answers and refuses to write if one differs. The
  * attachment cases are cross-checked by an independent node:crypto implementation
  * (test/media/vectors.node.test.ts) and the ids and MACs by libsignal-client (test/interop/media.test.ts).
  */
@@ -36,7 +36,9 @@ function check(what: string, got: string, want: string): void {
 const json = (x: unknown) => `${JSON.stringify(x, null, 2)}\n`;
 
 export async function generate(): Promise<Record<string, string>> {
-  // Reference known answers first (signal-backup-format.md sections 2.1 and 7).
+  // Known answers first: mediaId("example.jpg") under the BackupKey of libsignal's
+  // rust/account-keys/src/backup.rs tests (computed with libsignal-client 0.103.0), and the
+  // incremental MAC of libsignal node/ts/test/IncrementalMacTest.ts.
   const refRoot = fromHex('ea26a2ddb5dba5ef9e34e1b8dea1f5ae7f255306a6d2d883e542306eaa9fe985');
   check('mediaId(example.jpg)', toHex(mediaTierKeys(refRoot, 'example.jpg').mediaId), '239cada7829564eb551a51aab15ebe');
   const katKey = fromHex('a83481457efecc69ad1342e21d9c0297f71debbf5c9304b4c1b2e433c1a78f98');

@@ -1,7 +1,7 @@
 /**
  * The media a backup references: every FilePointer in a frame, turned into the planner's
  * `MediaReference` (src/incremental/plan.ts) with the names each store uses: the media id on the
- * media tier, the file name in a local backup folder (signal-clients-behaviour.md §2.1-2.2, §4.4).
+ * media tier, the file name in a local backup folder (docs/format.md §10, §13).
  */
 
 import type { FilePointer } from '../frames/schema.js';
@@ -10,9 +10,9 @@ import { forEachFilePointer, hasMediaTierThumbnail, thumbnailSizeEstimate } from
 import { deriveMediaId } from '../keys/hierarchy.js';
 import { localBackupFileName, mediaIdToBase64Url, mediaName, thumbnailMediaName } from '../media/names.js';
 
-/** Attachment keys are 64 bytes (AES key then HMAC key; clients §1). */
+/** Attachment keys are 64 bytes (AES key then HMAC key; docs/format.md §9). */
 const ATTACHMENT_KEY_LENGTH = 64;
-/** plaintextHash is a SHA-256 (clients §1). */
+/** plaintextHash is a SHA-256 (docs/format.md §9). */
 const PLAINTEXT_HASH_LENGTH = 32;
 
 /** One medium a backup references, with what every store needs to find it. */

@@ -1,7 +1,7 @@
 /**
  * The writer's reference checks: every id a record uses must name a record given before it
- * (libsignal: "referenced frames precede referencing frames", signal-backup-format.md §5.1), ids
- * are non-zero and unique, and the backup has its account and exactly one Self recipient.
+ * (docs/format.md §8.3; rule 2 of the frame order in libsignal rust/message-backup/src/proto/backup.proto),
+ * ids are non-zero and unique, and the backup has its account and exactly one Self recipient.
  * Remembers ids only (recipients, chats), never chat items.
  */
 
@@ -18,7 +18,7 @@ import type {
   StickerPack,
 } from '../frames/schema.js';
 
-/** `mediaRootBackupKey` is 32 bytes (format §5.1: "invalid mediaRootBackupKey (expected 32 bytes …)"). */
+/** `mediaRootBackupKey` is 32 bytes (docs/format.md §8.2; libsignal rust/message-backup/src/backup.rs). */
 const MEDIA_ROOT_KEY_LENGTH = 32;
 /** Chat item fields that name a recipient, wherever they sit in the item (author, reactions, quote, sends, votes). */
 const RECIPIENT_REFERENCES = new Set(['authorId', 'recipientId', 'voterId', 'adminId']);
@@ -158,7 +158,7 @@ export class OrderChecker {
     }
   }
 
-  /** End-of-backup checks: exactly one Self recipient (format §5.1). */
+  /** End-of-backup checks: exactly one Self recipient (docs/format.md §8.3). */
   finish(): void {
     if (this.#selfCount !== 1) {
       throw invalid(`the backup needs exactly one Self recipient, got ${this.#selfCount}`);

@@ -75,7 +75,7 @@ export interface RestoredBackup extends BackupContent {
   chatItems: ChatItem[];
 }
 
-/** `BackupInfo.mediaRootBackupKey` is 32 bytes (signal-backup-format.md §2: the media root backup key). */
+/** `BackupInfo.mediaRootBackupKey` is 32 bytes (docs/format.md §8.2; libsignal rust/message-backup/src/backup.rs). */
 const MEDIA_ROOT_KEY_LENGTH = 32;
 
 /** Reads one encrypted backup. Create it with {@link BackupReader.open}. */

@@ -2,9 +2,9 @@
  * BackupWriter: the one call an app makes to turn its data into an encrypted Signal backup.
  * It puts the frames in the order the format requires (AccountData; recipients; chats; sticker
  * packs; ad-hoc calls; notification profiles; chat folders; chat items — Desktop's export order,
- * signal-clients-behaviour.md §6.3), checks that every reference points backwards (format §5.1),
- * applies the exclusion policy of the purpose, encrypts with the container writer, and lists the
- * media the backup references for the incremental planner.
+ * Signal-Desktop ts/services/backups/export.preload.ts), checks that every reference points
+ * backwards (docs/format.md §8.3), applies the exclusion policy of the purpose, encrypts with the
+ * container writer, and lists the media the backup references for the incremental planner.
  *
  * Streaming: inputs may be async iterables; chat items are encoded, encrypted and forgotten one at
  * a time. Memory grows with recipients, chats and distinct media, never with chat items.
@@ -129,7 +129,7 @@ export interface BackupWriteResult {
 }
 
 const PROGRESS_EVERY = 1000;
-/** Length of the forward-secrecy token and of each metadata salt (format §3.2). */
+/** Length of the forward-secrecy token and of each metadata salt (docs/format.md §3). */
 const TOKEN_LENGTH = 32;
 
 async function* records<T>(list: Records<T> | undefined, name: string): AsyncGenerator<T> {

@@ -1,6 +1,6 @@
 /**
  * The plaintext inside the gzip member: varint32-length-prefixed messages, BackupInfo first, then
- * Frames (reference 3.7). This module splits a stream of decompressed chunks into messages, with
+ * Frames (docs/format.md §7). This module splits a stream of decompressed chunks into messages, with
  * a size limit so that a forged length cannot make us buffer gigabytes.
  */
 

@@ -12,7 +12,7 @@ import { storedDeflate } from './stored.js';
 
 /**
  * The header libsignal's tools write: magic 1f 8b, method 8 (deflate), no flags, mtime 0, no
- * extra flags, OS 255 "unknown" (RFC 1952 section 2.3; reference 3.6).
+ * extra flags, OS 255 "unknown" (RFC 1952 section 2.3; docs/format.md §6).
  */
 export const GZIP_HEADER = /* @__PURE__ */ Uint8Array.of(0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff);
 /** CRC-32 and ISIZE, 4 bytes each, little-endian (RFC 1952 section 2.3.1). */

@@ -1,4 +1,4 @@
-/** `sbackup/container`: the encrypted backup file (format §3): layout, sizing, writer, reader, sources. */
+/** `sbackup/container`: the encrypted backup file (docs/format.md §4-§7): layout, sizing, writer, reader, sources. */
 
 export {
   type BackupHeader,

@@ -1,5 +1,5 @@
 /**
- * The outer layout of an encrypted backup file (reference 3.1):
+ * The outer layout of an encrypted backup file (docs/format.md §4):
  *
  * - modern: `"SBACKUP\x01" || varint(len) || MetadataPb || IV || C || MAC`
  * - legacy: `IV || C || MAC`
@@ -27,9 +27,9 @@ export const MAGIC = /* @__PURE__ */ Uint8Array.of(0x53, 0x42, 0x41, 0x43, 0x4b,
 export const MAGIC_LENGTH = 8;
 /** The only structural version libsignal reads (the magic's last byte). */
 export const MODERN_VERSION = 1;
-/** AES-CBC IV length, written in clear before the ciphertext (reference 3.5). */
+/** AES-CBC IV length, written in clear before the ciphertext (docs/format.md §4-§5). */
 export const BACKUP_IV_LENGTH = 16;
-/** HMAC-SHA256 tag length, the last bytes of the file (reference 3.5). */
+/** HMAC-SHA256 tag length, the last bytes of the file (docs/format.md §4-§5). */
 export const BACKUP_MAC_LENGTH = 32;
 /** AES block size (FIPS 197). */
 export const BLOCK_LENGTH = 16;

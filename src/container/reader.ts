@@ -1,5 +1,6 @@
 /**
- * Reads an encrypted backup file. By default in two passes, as libsignal does (reference 3.8):
+ * Reads an encrypted backup file. By default in two passes, as libsignal does (docs/format.md §5;
+ * libsignal rust/message-backup/src/frame.rs):
  * pass 1 checks the HMAC over the whole file before anything is decrypted; pass 2 decrypts,
  * unpads, gunzips and splits the frames, computing the HMAC again and comparing it at the end
  * (in case the source changed between the passes). A single-pass mode exists for sources that

@@ -1,13 +1,13 @@
 /**
  * Sizing decisions for the compressed backup stream: where DEFLATE blocks end in the chat-item
  * region, and how many zero bytes pad the finished stream. Ports of libsignal's
- * `MessageBackupSizing` (libsignal >= 0.103.0: `flushInterval`, `paddingSize`; reference 3.6.2)
- * and of the older bucketed `padded_length` (reference 3.6.1).
+ * `MessageBackupSizing` (libsignal-client >= 0.103.0 `MessageBackup.flushInterval`, `paddingSize`;
+ * docs/format.md §6) and of the older bucketed `padded_length` (libsignal rust/message-backup/src/lib.rs).
  */
 
 import { randomBytes, type RandomSource } from '../random.js';
 
-// Constants of libsignal's MessageBackupSizing (reference 3.6.2, checked against 0.103.0).
+// Constants of libsignal's MessageBackupSizing (docs/format.md §6, checked against libsignal-client 0.103.0).
 /** How strongly the interval trades flush overhead against padding. */
 const SENSITIVITY = 4.0;
 /** Assumed cost of one flush, in compressed bytes. */
@@ -23,7 +23,7 @@ export const MAX_INTERVAL_BYTES = 524288;
 /** Padding brings every compressed stream to at least this size (64 KiB). */
 export const MINIMUM_BACKUP_BYTES = 65536;
 
-// Legacy bucketed padding (reference 3.6.1, libsignal 0.101.0 `padded_length`).
+// Legacy bucketed padding (docs/format.md §6; libsignal rust/message-backup/src/lib.rs `padded_length`).
 /** Smallest padded length of the legacy scheme. */
 const BUCKET_MIN = 541;
 /** Growth factor between legacy buckets. */

@@ -190,8 +190,9 @@ class Encryptor {
 }
 
 /**
- * Applies Signal's compression schedule (reference 3.6.2, Android PaddedGzipOutputStream,
- * Desktop encoding.node.ts): full flushes around the BackupInfo, AccountData and each Recipient;
+ * Applies Signal's compression schedule (docs/format.md §6; Signal-Android
+ * lib/archive/src/main/java/org/signal/archive/stream/PaddedGzipOutputStream.kt, Signal-Desktop
+ * ts/services/backups/encoding.node.ts): full flushes around the BackupInfo, AccountData and each Recipient;
  * in the chat-item region, a block ends when its length reaches `flushInterval(block start)`,
  * even inside a frame; a non-chat-item frame in the region ends the block and is flushed alone.
  */

@@ -1,6 +1,6 @@
 /**
- * JSON forms of a backup, in the proto3 JSON mapping (as libsignal's tooling writes it:
- * signal-backup-format.md 4.5): lowerCamelCase names, 64-bit integers as decimal strings, bytes as
+ * JSON forms of a backup, in the proto3 JSON mapping (as libsignal's tooling writes it: libsignal
+ * rust/message-backup/src/json/exporter.rs): lowerCamelCase names, 64-bit integers as decimal strings, bytes as
  * standard base64 with padding, enums by name, defaults omitted (fields with explicit presence are
  * written even when they hold a default).
  *

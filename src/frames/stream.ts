@@ -1,7 +1,7 @@
 /**
  * The frame stream: the plaintext of a backup is `varint(len) BackupInfo` followed by any number of
- * `varint(len) Frame` (signal-backup-format.md 3.7). Lengths are varint32: a length prefix longer
- * than 5 bytes or above 2^32-1 is an error.
+ * `varint(len) Frame` (docs/format.md §7; libsignal rust/message-backup/src/parse.rs). Lengths are
+ * varint32: a length prefix longer than 5 bytes or above 2^32-1 is an error.
  *
  * Three layers, each usable alone:
  * - {@link FrameSplitter}: synchronous push splitter of length-prefixed messages (bytes in, bytes

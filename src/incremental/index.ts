@@ -1,6 +1,6 @@
 /**
- * `sbackup/incremental`: incremental media (the upload / keep / delete planner, format §9) and the
- * local backup folder in the layout of Signal's apps (§10), over a {@link BackupStorage}.
+ * `sbackup/incremental`: incremental media (the upload / keep / delete planner, docs/incremental.md) and
+ * the local backup folder in the layout of Signal's apps (docs/format.md §13), over a {@link BackupStorage}.
  * `sbackup/node` adds the folder on disk (`fsStorage`, `directoryMediaSource`).
  */
 

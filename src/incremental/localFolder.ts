@@ -1,5 +1,7 @@
 /**
- * A local backup folder in the layout Signal's apps use (notes, clients' behaviour section 4):
+ * A local backup folder in the layout Signal's apps use (docs/format.md §13; Signal-Android
+ * app/src/main/java/org/thoughtcrime/securesms/backup/v2/local/LocalArchiver.kt, Signal-Desktop
+ * ts/services/backups/util/localBackup.node.ts):
  *
  * ```
  * files/<2 hex>/<hex(SHA-256(plaintextHash ‖ localKey))>   each medium, attachment format under localKey

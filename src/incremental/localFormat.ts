@@ -1,5 +1,6 @@
 /**
- * The small files of a local backup snapshot (notes, clients' behaviour section 4): `metadata`
+ * The small files of a local backup snapshot (docs/format.md §13; Signal-Android
+ * lib/archive/src/main/protowire/LocalArchive.proto): `metadata`
  * (`signal.backup.local.Metadata`, the backup id encrypted with the local metadata key) and
  * `files` (varint-delimited `FilesFrame { string mediaName = 1 }`, unencrypted), and the
  * snapshot directory names.
@@ -15,7 +16,7 @@ import { randomBytes, type RandomSource } from '../random.js';
 export const LOCAL_BACKUP_VERSION = 1;
 /** Nonce of the backup id encryption: 12 bytes, then a 32-bit big-endian counter from 0 (libsignal `Aes256Ctr32`). */
 const METADATA_NONCE_LENGTH = 12;
-/** An older Desktop wrote a full 16-byte IV used as the initial counter block (notes 4.2). */
+/** An older Desktop wrote a full 16-byte IV used as the initial counter block (docs/format.md §13). */
 const METADATA_LEGACY_IV_LENGTH = 16;
 /** Backup ids are 16 bytes (libsignal `BackupId`). */
 const BACKUP_ID_LENGTH = 16;

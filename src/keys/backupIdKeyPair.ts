@@ -1,6 +1,6 @@
 /**
  * The backup-id key pair, which signs the backup-auth credential presentations of hosted backups
- * (format §2). In a module of its own because it needs X25519 (@noble/curves), which the other
+ * (docs/format.md §2). In a module of its own because it needs X25519 (@noble/curves), which the other
  * derivations do not: a program that only derives keys does not load the curve code.
  */
 

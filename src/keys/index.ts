@@ -1,4 +1,4 @@
-/** `sbackup/keys`: the recovery key, the key hierarchy (format §2), forward-secrecy token pairs and metadata. */
+/** `sbackup/keys`: recovery key, key hierarchy, forward-secrecy token pairs and metadata (docs/format.md §1-§3). */
 
 export * as keyConstants from './constants.js';
 export { hkdfSha256 } from './hkdf.js';

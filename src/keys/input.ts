@@ -2,7 +2,7 @@
  * The one way a caller names the key of a backup, accepted by every call that encrypts or reads
  * one (`key` in its options): either the secrets a person has (the recovery key and the ACI,
  * plus the forward-secrecy token of a modern remote backup), or a MessageBackupKey derived
- * beforehand (format §2).
+ * beforehand (docs/format.md §2).
  */
 
 import { assertBytes } from '../internal/bytes.js';

@@ -1,6 +1,6 @@
 /**
  * The fixed sizes and strings of Signal's attachment format, media tier and incremental MAC.
- * Each is a wire fact; sources are cited per constant (see docs and the reference notes).
+ * Each is a wire fact; sources are cited per constant (and docs/format.md §9, §11, §12).
  */
 
 /** Attachment key length: AES-256 key then HMAC-SHA256 key (Desktop `ATTACHMENT_KEY_LENGTH`, Android `Util.split(key, 32, 32)`). */

@@ -137,7 +137,8 @@ export async function* decryptFromMediaTierStream(
  * thumbnail's inner layer, from the thumbnail transit key of `mediaName + "_thumbnail"`.
  * `order: 'hmacFirst'` (default) reads the derived key as HMAC key then AES key, as libsignal
  * documents and Desktop and iOS do; `'aesFirst'` uses the 64 derived bytes as they are, as
- * Android does (see the reference notes, clients-behaviour section 2.6).
+ * Android does (docs/format.md §11; libsignal node/ts/AccountKeys.ts, Signal-Desktop
+ * ts/services/backups/crypto.preload.ts).
  *
  * @param mediaName the full-size attachment's media name (without the suffix).
  * @throws {RangeError} when `mediaRootKey` is not 32 bytes. @throws {TypeError} when `mediaName` is not a string.

@@ -3,9 +3,12 @@
  * to vanish) and what it strips (the attachment of a view-once message), per purpose, as
  * Signal's clients apply them and libsignal's validator checks them.
  *
- * Sources: signal-clients-behaviour.md §5.1-5.2 (Desktop `expiresTooSoonForBackup`, Android's
- * export query, iOS), §8 (Purpose); signal-backup-format.md §5.3 and §9.2 (libsignal
- * `backup/chat.rs`, `json/exporter.rs` `sanitize_chat_item`).
+ * Sources: docs/format.md §14; Signal-Desktop ts/services/backups/util/expiration.std.ts
+ * (`expiresTooSoonForBackup`); Signal-Android app/src/main/java/org/thoughtcrime/securesms/backup/v2/
+ * database/MessageTableArchiveExtensions.kt (`getMessagesForBackup`); Signal-iOS
+ * SignalServiceKit/Backups/Archiving/BackupArchive+IncludedContentFilter.swift; libsignal
+ * rust/message-backup/src/backup.rs (`Purpose`), rust/message-backup/src/backup/chat.rs and
+ * rust/message-backup/src/json/exporter.rs (`sanitize_chat_item`).
  *
  * | purpose  | timer <= 24 h | started, expires <= backup + 24 h | started, expired by backup time | view-once attachment |
  * |----------|---------------|-----------------------------------|---------------------------------|----------------------|
@@ -196,7 +199,7 @@ export class ExclusionPolicy {
     }
     const viewOnce = item.viewOnceMessage;
     if (this.purpose !== 'transfer' && viewOnce != null && viewOnce.attachment != null) {
-      // Desktop/Android/iOS keep the message as a tombstone "attachment = null" (clients §5.2).
+      // Desktop/Android/iOS keep the message as a tombstone "attachment = null" (docs/format.md §14).
       out = { ...out, viewOnceMessage: { ...viewOnce, attachment: null } };
       this.#record('stripped', 'viewOnceAttachment', item, item);
     }

@@ -1,6 +1,6 @@
 /**
  * `sbackup/policy`: what goes into a backup and when to make one: the ephemeral-content exclusion
- * rules per purpose (format §8) and the backup schedule of Signal's apps.
+ * rules per purpose (docs/format.md §14) and the backup schedule of Signal's apps.
  */
 
 export {

@@ -1,6 +1,8 @@
 /**
  * When to make the next backup: a pure helper for apps that schedule backups the way Signal's
- * apps do (reference: signal-clients-behaviour.md §7 "Scheduling, frequency, network").
+ * apps do. Sources: Signal-Android app/src/main/java/org/thoughtcrime/securesms/ (backup/v2/BackupFrequency.kt,
+ * service/MessageBackupListener.kt, jobmanager/impl/BackupMessagesConstraint.kt); Signal-iOS
+ * Signal/Backups/BackupBGProcessingTaskRunner.swift.
  *
  * - The user picks a frequency (manual, daily, weekly, monthly) and a time of day. Android
  *   (`BackupFrequency`, `MessageBackupListener`) runs at the chosen hour and minute and then

@@ -3,7 +3,7 @@
  * stream of chat items with edits, reactions, quotes, mentions, disappearing and view-once
  * messages and attachments with real bytes, all drawn from a seeded generator, so the same
  * options always give the same account. The frames follow libsignal's validation rules
- * (signal-backup-format.md §5) so that `validate()` accepts the backups made from them.
+ * (docs/format.md §8.3) so that `validate()` accepts the backups made from them.
  *
  * Chat items are produced lazily by {@link SyntheticAccount.chatItems}: a caller can stream
  * hundreds of thousands of them without holding them.

@@ -174,7 +174,7 @@ describe('BackupWriter -> BackupReader', () => {
     const token = new Uint8Array(32).fill(0xab);
     const key = { recoveryKey: acc.recoveryKey, aci: acc.aci, forwardSecrecyToken: token };
     const { bytes, result } = await new BackupWriter({ purpose: 'remote', key }).writeToBytes(acc.backupContent());
-    expect(toHex(bytes.subarray(0, 8))).toBe('534241434b555001'); // "SBACKUP\x01" (format §3.1)
+    expect(toHex(bytes.subarray(0, 8))).toBe('534241434b555001'); // "SBACKUP\x01" (docs/format.md §4)
     expect(result.metadata).toBeDefined();
     const reader = await BackupReader.open(bytes, { key });
     expect(reader.layout).toBe('modern');

@@ -1,4 +1,7 @@
-/** flushInterval / paddingSize / bucketed padding against the values in libsignal's tests (reference 3.6). */
+/**
+ * flushInterval / paddingSize / bucketed padding against the values in libsignal's tests (docs/format.md §6;
+ * libsignal's MessageBackupSizing tests, and rust/message-backup/src/lib.rs `padded_length`).
+ */
 
 import { describe, expect, it } from 'vitest';
 import { bucketedPaddedLength, flushInterval, paddingSigma, paddingSize } from '../../src/container/sizing.js';

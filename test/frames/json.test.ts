@@ -16,8 +16,8 @@ import {
 import { backupInfoArbitrary, frameArbitrary } from './arbitrary.js';
 
 describe('frames JSON (proto3 mapping)', () => {
-  it('writes the forms libsignal writes (signal-backup-format.md 4.5, 9.2)', () => {
-    // Lines quoted in the reference: {"recipient":{"id":"1","self":{}}} and the BackupInfo line.
+  it('writes the forms libsignal writes', () => {
+    // Lines 3 and 1 of libsignal rust/message-backup/tests/res/canonical-backup.takeout-export.expected.jsonl.
     expect(JSON.stringify(frameToJson({ recipient: { id: 1n, self: {} } }))).toBe('{"recipient":{"id":"1","self":{}}}');
     expect(
       JSON.stringify(

@@ -79,7 +79,7 @@ describe('local backup folder', () => {
     for await (const f of opened.frames) got.push(f);
     expect(got).toEqual(await messages(binproto));
     // metadata: the backup id under the local metadata key; files: the media names.
-    // Parsed by hand from the notes (4.2): 08 01 (version 1), 12 20 { 0a 0c <nonce 12> 12 10 <id 16> },
+    // Parsed by hand per docs/format.md §13: 08 01 (version 1), 12 20 { 0a 0c <nonce 12> 12 10 <id 16> },
     // the id under AES-256-CTR with counter block nonce || 00000000 (noble directly).
     const meta = storage.files.get(`${r.snapshot}/metadata`)!;
     expect([...meta.subarray(0, 5)]).toEqual([0x08, 0x01, 0x12, 32, 0x0a]);
@@ -88,7 +88,7 @@ describe('local backup folder', () => {
     const counter = concatBytes(meta.subarray(6, 18), new Uint8Array(4));
     expect(ctr(deriveLocalMetadataKey(backupKey), counter).decrypt(meta.subarray(20, 36))).toEqual(backupId);
     expect(decodeLocalMetadata(deriveLocalMetadataKey(backupKey), meta)).toEqual(backupId);
-    // files: each entry is varint length 66, then FilesFrame { 0a 40 <64 hex characters> } (notes 4.4).
+    // files: each entry is varint length 66, then FilesFrame { 0a 40 <64 hex characters> } (docs/format.md §13).
     const filesBytes = storage.files.get(`${r.snapshot}/files`)!;
     expect([...filesBytes.subarray(0, 3)]).toEqual([66, 0x0a, 64]);
     expect(filesBytes.length).toBe(67 * media.length);

@@ -6,7 +6,8 @@ describe('local format at scale', () => {
   it('encodes and decodes a files list of 200,000 media names (no argument-spread limit)', () => {
     const names = Array.from({ length: 200_000 }, (_, i) => i.toString(16).padStart(64, '0'));
     const bytes = encodeFilesList(names);
-    // Each entry: varint(66) | tag 0x0a | varint(64) | 64 name bytes (notes 4.3, FilesFrame { mediaName = 1 }).
+    // Each entry: varint(66) | tag 0x0a | varint(64) | 64 name bytes
+    // (FilesFrame { mediaName = 1 }, docs/format.md §13).
     expect(bytes.length).toBe(names.length * 67);
     expect([...bytes.subarray(0, 3)]).toEqual([66, 0x0a, 64]);
     expect(decodeFilesList(bytes)).toEqual(names);

@@ -1,7 +1,8 @@
 /**
  * The container against the oracle (libsignal-client 0.103.0) and libsignal's encrypted test
- * files: we decrypt theirs to the known plaintext (reference 3.10), and their `validate()` accepts
- * every corpus case our writer encrypts, in both layouts, with random keys, on every backend.
+ * files: we decrypt theirs to the known plaintext (docs/format.md §4, "Anatomy of a real file"), and
+ * their `validate()` accepts every corpus case our writer encrypts, in both layouts, with random keys,
+ * on every backend.
  */
 
 import { createHash, randomBytes } from 'node:crypto';
@@ -43,7 +44,8 @@ describe("libsignal's valid-encrypted files", () => {
           h.update(encodeVarint(f.length)).update(f);
           frames++;
         }
-        // reference 3.10: SHA-256 of the 117-byte plaintext; BackupInfo + 3 frames.
+        // The 117-byte plaintext of new-account.binproto.encrypted (docs/format.md §4): its SHA-256,
+        // computed by a decryptor independent of sbackup; BackupInfo + 3 frames.
         expect(h.digest('hex')).toBe('0d5d21b85e69e13811e4bd01df6bc022413d174e3216f975efbac6d925d79fd8');
         expect(frames).toBe(3);
         expect(b.backupInfo.length).toBe(43);

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 
-/** Root of the shared material (corpora, reference notes): $SBACKUP_SHARED or ../shared beside the checkout. */
+/** Root of the shared material (Signal's public test corpora): $SBACKUP_SHARED or ../shared beside the checkout. */
 export const SHARED_DIR = process.env.SBACKUP_SHARED ?? fileURLToPath(new URL('../../../shared', import.meta.url));
 export const INTEROP_DIR = join(SHARED_DIR, 'interop');
 

@@ -71,7 +71,7 @@ describe('metadata header (MetadataPb)', () => {
     expect(toHex(md.iv)).toBe('42'.repeat(12));
   });
 
-  it('decodes the faux header of libsignal test files (reference 3.10)', () => {
+  it('decodes the faux header of libsignal test files (docs/format.md §4)', () => {
     // 0a 54 {0a 30 <48 x cc> 12 20 <32 x 50>} 12 0c "iv_12_bytes_"
     const pairBytes = concatBytes(
       encodeBytesField(1, new Uint8Array(48).fill(0xcc)),

@@ -23,7 +23,7 @@ function outcome(f: () => unknown): string {
 }
 
 describe('recovery key', () => {
-  it("follows libsignal's validity rule (reference section 1)", () => {
+  it("follows libsignal's validity rule (docs/format.md §1)", () => {
     expect(isValidRecoveryKey('0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqr')).toBe(true);
     expect(isValidRecoveryKey('A'.repeat(64))).toBe(false);
     expect(isValidRecoveryKey('a'.repeat(63))).toBe(false);

@@ -1,6 +1,6 @@
 /**
- * An independent implementation of Signal's attachment format with node:crypto (written from the
- * reference notes, not from src/), checked against ours in both directions and on every backend
+ * An independent implementation of Signal's attachment format (docs/format.md §9) with node:crypto
+ * (not derived from src/), checked against ours in both directions and on every backend
  * including node's.
  */
 

@@ -10,7 +10,8 @@ import {
 } from '../../src/media/incrementalMac.js';
 import { BACKENDS, bytes, codeOf, collect, hex, split, unhex } from './backends.js';
 
-// Known answers from libsignal's tests (reference notes, format section 7).
+// Known answers from libsignal's tests: node/ts/test/IncrementalMacTest.ts, and for the second input
+// java/client/src/test/java/org/signal/libsignal/protocol/incrementalmac/IncrementalStreamsTest.java.
 const KAT_KEY = unhex('a83481457efecc69ad1342e21d9c0297f71debbf5c9304b4c1b2e433c1a78f98');
 const KAT_INPUT = new TextEncoder().encode('this is a test input to the incremental mac stream');
 const KAT_DIGEST =
@@ -22,7 +23,9 @@ const KAT_DIGEST_2 =
   'ac028f107e1306e1ec8d17c989fa3430d88d7b294d00828a65a2acb3efa31a1f';
 
 describe('incrementalMacChunkSize (libsignal inferChunkSize)', () => {
-  it('matches the table in the reference notes', () => {
+  // libsignal rust/protocol/src/incremental_mac.rs `calculate_chunk_size` (docs/format.md §12); the sizes
+  // 0, 1 KiB, 10 KiB and 100 MiB are also checked in libsignal node/ts/test/IncrementalMacTest.ts.
+  it("follows libsignal's chunk-size rule", () => {
     const KiB = 1024;
     const MiB = 1024 * KiB;
     const table: [number, number][] = [

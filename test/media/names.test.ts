@@ -10,7 +10,8 @@ import {
 } from '../../src/media/names.js';
 import { BACKENDS, bytes, hex, unhex } from './backends.js';
 
-// Reference notes, format section 2.1: this BackupKey used as a media root key.
+// The BackupKey of libsignal's rust/account-keys/src/backup.rs tests, used as a media root key; the
+// expected values below were computed with libsignal-client 0.103.0 (docs/format.md §2, §10).
 const ROOT = unhex('ea26a2ddb5dba5ef9e34e1b8dea1f5ae7f255306a6d2d883e542306eaa9fe985');
 
 describe('media names and ids', () => {

@@ -8,7 +8,8 @@ import {
   ExclusionPolicy,
 } from '../../src/policy/exclusions.js';
 
-// The limit is 24 h: libsignal MAX_REMOTE_BACKUP_DISAPPEARING_MESSAGE_TIME; Desktop DAY (clients §5.1).
+// The limit is 24 h: libsignal MAX_REMOTE_BACKUP_DISAPPEARING_MESSAGE_TIME (rust/message-backup/src/backup/chat.rs);
+// Desktop DAY (ts/services/backups/util/expiration.std.ts); docs/format.md §14.
 const DAY = 86_400_000n;
 const BACKUP_TIME = 1_700_000_000_000n;
 
@@ -40,7 +41,7 @@ function run(purpose: BackupPurpose, item: ChatItem) {
   return { out: policy.apply(item), report: policy.report };
 }
 
-describe('exclusion policy: remote backups (clients §5.1, format §5.3)', () => {
+describe('exclusion policy: remote backups (docs/format.md §14)', () => {
   it('the constant is 24 hours', () => expect(DISAPPEARING_LIMIT_MS).toBe(DAY));
 
   it('drops a timer of exactly 24 h, unstarted', () => {
@@ -102,7 +103,7 @@ describe('exclusion policy: remote backups (clients §5.1, format §5.3)', () =>
     expect(run('remote', message({ expiresInMs: 0n, expireStartDate: 5n })).out).toBeUndefined();
   });
 
-  it('keeps a view-once message as a tombstone without its attachment (clients §5.2)', () => {
+  it('keeps a view-once message as a tombstone without its attachment (docs/format.md §14)', () => {
     const item = viewOnce();
     const { out, report } = run('remote', item);
     expect(out?.viewOnceMessage?.attachment).toBeNull();

@@ -8,7 +8,8 @@ const D = 24 * H;
 const MON = Date.UTC(2024, 0, 1);
 const daily: BackupScheduleSettings = { frequency: 'daily', hour: 3, minute: 0 };
 
-describe('backup schedule (clients behaviour §7)', () => {
+// Sources: the Signal-Android and Signal-iOS files named in src/policy/schedule.ts.
+describe('backup schedule', () => {
   it('a first scheduled backup is due at once', () => {
     const d = evaluateBackupSchedule(daily, { nowMs: MON + 15 * H, network: 'wifi' });
     expect(d).toEqual({ due: true, runNow: true, reason: 'run', nextAtMs: MON + 15 * H });

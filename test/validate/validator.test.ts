@@ -6,7 +6,8 @@ import type { Purpose } from '../../src/validate/context.js';
 import { validateBackup } from '../../src/validate/backup.js';
 import { BackupValidator } from '../../src/validate/validator.js';
 
-// Rules and values from the reference notes (signal-backup-format.md §5, §6).
+// Rules: docs/format.md §8.3 and §14 (libsignal rust/message-backup/src/backup.rs and backup/*.rs); the
+// BackupInfo of libsignal's own tests is from node/ts/test/MessageBackupTest.ts.
 const DAY = 86_400_000n;
 const BACKUP_TIME = 1_731_715_200_000n;
 const info = { version: 1n, backupTimeMs: BACKUP_TIME, mediaRootBackupKey: new Uint8Array(32).fill(0xab) };
