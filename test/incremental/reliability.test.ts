@@ -215,7 +215,7 @@ describe('one writer at a time', () => {
             if (queue.length === 0) return;
             const want = schedule[step++ % schedule.length] ? 0 : 1;
             const i = queue.findIndex((q) => q.run === want);
-            queue.splice(i >= 0 ? i : 0, 1)[0]!.go();
+            queue.splice(Math.max(i, 0), 1)[0]!.go();
             if (queue.length > 0) pump();
           }, 0);
         };
