@@ -13,7 +13,7 @@ import {
 } from '../../keys/hierarchy.js';
 import {
   aciOption,
-  type Command,
+  command,
   EXIT_OK,
   hex,
   hexOption,
@@ -24,7 +24,7 @@ import {
   UsageError,
 } from '../io.js';
 
-export const keygen: Command = {
+export const keygen = command({
   summary: 'print a new recovery key',
   usage: `sbackup keygen [--display]
 
@@ -36,9 +36,9 @@ Prints a new random recovery key (64 characters of 0-9a-z).
     ctx.stdout.write(`${values.display ? formatRecoveryKey(key) : key}\n`);
     return EXIT_OK;
   },
-};
+});
 
-export const keys: Command = {
+export const keys = command({
   summary: 'derive the backup keys of a recovery key (JSON)',
   usage: `sbackup keys --aep <AEP> [--aci <uuid>] [--fs-token <hex>] [--media-root-key <hex> --media-name <name>]
 
@@ -93,4 +93,4 @@ your shell history, set SBACKUP_AEP instead of --aep, or pass --aep - and write 
     printJson(ctx, out);
     return EXIT_OK;
   },
-};
+});
