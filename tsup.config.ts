@@ -10,36 +10,48 @@ const swapAutoBackend = {
   },
 };
 
+/** The entry points every runtime gets: the root and one per part of the format (package.json "exports"). */
+export const CORE_ENTRIES = {
+  index: 'src/index.ts',
+  keys: 'src/keys/index.ts',
+  frames: 'src/frames/index.ts',
+  schema: 'src/schema/index.ts',
+  container: 'src/container/index.ts',
+  media: 'src/media/index.ts',
+  incremental: 'src/incremental/index.ts',
+  policy: 'src/policy/index.ts',
+  validate: 'src/validate/index.ts',
+  backends: 'src/backends/index.ts',
+  testing: 'src/testing/index.ts',
+};
+
+// Code splitting: modules shared by several entry points live in one chunk, so there is one
+// BackupError class (and one of everything else) however many subpaths an app imports.
 const shared: Options = {
   format: ['esm'],
   target: 'es2022',
   sourcemap: true,
   treeshake: true,
-  splitting: false,
+  splitting: true,
 };
 
 export default defineConfig([
   {
     ...shared,
-    entry: { index: 'src/index.ts' },
+    entry: CORE_ENTRIES,
+    outDir: 'dist',
     platform: 'neutral',
-    dts: true,
+    dts: { entry: { ...CORE_ENTRIES, node: 'src/node/index.ts' } },
     clean: true,
   },
   {
+    // Under the `node` export condition: the same entries with the Node backend, `sbackup/node`,
+    // and the CLI (which loads each command's modules only when that command runs).
     ...shared,
-    entry: { 'index.node': 'src/index.ts', node: 'src/node/index.ts' },
-    platform: 'node',
-    target: 'node20',
-    dts: { entry: { node: 'src/node/index.ts' } },
-    esbuildPlugins: [swapAutoBackend],
-  },
-  {
-    ...shared,
-    entry: { cli: 'src/cli/bin.ts' },
+    entry: { ...CORE_ENTRIES, node: 'src/node/index.ts', cli: 'src/cli/bin.ts' },
+    outDir: 'dist/node',
     platform: 'node',
     target: 'node20',
     esbuildPlugins: [swapAutoBackend],
-    banner: { js: '#!/usr/bin/env node' },
   },
 ]);

@@ -11,9 +11,9 @@
 
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { generateSyntheticAccount } from '../src/api/synthetic.js';
+import { generateSyntheticAccount } from '../src/testing/synthetic.js';
 import { BackupWriter } from '../src/api/writer.js';
-import { encryptBackup } from '../src/container/writer.js';
+import { encryptBackupStream } from '../src/container/writer.js';
 import { encodeBackupInfo, encodeFrame } from '../src/frames/codec.js';
 import { nodeBackend } from '../src/node/backend.js';
 import { recordResult } from './results.js';
@@ -60,7 +60,7 @@ async function measure(
       }
     }
     const key = { hmacKey: new Uint8Array(32).fill(1), aesKey: new Uint8Array(32).fill(2) };
-    for await (const _ of encryptBackup(encodeBackupInfo(content.backupInfo), frames(), {
+    for await (const _ of encryptBackupStream(encodeBackupInfo(content.backupInfo), frames(), {
       key,
       backend: nodeBackend,
     })) {

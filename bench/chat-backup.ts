@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSyntheticAccount } from '../src/api/synthetic.js';
+import { generateSyntheticAccount } from '../src/testing/synthetic.js';
 import { BackupWriter } from '../src/api/writer.js';
 import { concatBytes } from '../src/internal/bytes.js';
 import { encodeBytesField, encodeVarint } from '../src/internal/wire.js';

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { openBackup } from '../src/container/reader.js';
-import { encryptBackup } from '../src/container/writer.js';
+import { encryptBackupStream } from '../src/container/writer.js';
 import { nodeBackend } from '../src/node/backend.js';
 import { fileSource } from '../src/node/file.js';
 import { chatBackup } from './chat-backup.js';
@@ -57,7 +57,7 @@ try {
   for (const f of frames()) frameBytes += f.length;
   const t0 = performance.now();
   const out = createWriteStream(path, { highWaterMark: 1 << 20 });
-  for await (const chunk of encryptBackup(base.backupInfo, frames(), { key, backend: nodeBackend })) {
+  for await (const chunk of encryptBackupStream(base.backupInfo, frames(), { key, backend: nodeBackend })) {
     sample();
     if (!out.write(chunk)) await once(out, 'drain');
   }

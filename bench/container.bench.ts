@@ -7,7 +7,7 @@
  * - encrypt and decrypt per backend next to a reference pipeline hand-built from node:zlib and
  *   node:crypto streams at the same gzip level (what a Node app would write without us);
  * - on the same encrypted file: libsignal-client's validate(), our decrypt (+ frame split), our
- *   decrypt + full frame decode, and our validateEncryptedBackup.
+ *   decrypt + full frame decode, and our validateBackup.
  * Each case runs SBACKUP_BENCH_ROUNDS times (default 3), interleaved, the order rotated every
  * round; a ratio is taken within its round (paired) and the medians are printed. MB/s are of
  * uncompressed frames (10^6 bytes/s). Prints peak RSS.
@@ -22,11 +22,11 @@ import { pureBackend } from '../src/backends/pure.js';
 import type { CryptoBackend } from '../src/backends/types.js';
 import { webCryptoBackend } from '../src/backends/webcrypto.js';
 import { openBackup } from '../src/container/reader.js';
-import { DEFAULT_GZIP_LEVEL, encryptBackup, encryptBackupToBytes } from '../src/container/writer.js';
+import { DEFAULT_GZIP_LEVEL, encryptBackupStream, encryptBackup } from '../src/container/writer.js';
 import { decodeBackupInfo, decodeFrame } from '../src/frames/codec.js';
 import { encodeVarint, readVarint32 } from '../src/internal/wire.js';
 import { nodeBackend } from '../src/node/backend.js';
-import { validateEncryptedBackup } from '../src/validate/index.js';
+import { validateBackup } from '../src/validate/backup.js';
 import { chatBackup, syntheticBackup } from './chat-backup.js';
 import { BytesInputStream, libsignal } from '../test/interop/oracle.js';
 import { recordResult } from './results.js';
@@ -126,7 +126,7 @@ async function referenceDecrypt(file: Uint8Array): Promise<number> {
 
 async function ourEncrypt(backend: CryptoBackend): Promise<number> {
   let n = 0;
-  for await (const c of encryptBackup(backupInfo, frames, { key, backend, level: LEVEL })) n += c.length;
+  for await (const c of encryptBackupStream(backupInfo, frames, { key, backend, level: LEVEL })) n += c.length;
   return n;
 }
 
@@ -138,7 +138,7 @@ async function ourDecrypt(file: Uint8Array, backend: CryptoBackend): Promise<num
 }
 
 // The file every decryptor reads (written once by the node backend; libsignal accepts it).
-const file = await encryptBackupToBytes(backupInfo, frames, { key, backend: nodeBackend, level: LEVEL });
+const file = await encryptBackup(backupInfo, frames, { key, backend: nodeBackend, level: LEVEL });
 console.log(`encrypted file: ${(file.length / 2 ** 20).toFixed(1)} MiB (ratio ${(size / file.length).toFixed(2)})`);
 
 interface Case {
@@ -234,13 +234,13 @@ if (REALISTIC) {
       times: [],
     },
     {
-      name: 'sbackup validateEncryptedBackup (node)',
+      name: 'sbackup validateBackup (node)',
       op: 'validate',
-      impl: 'validateEncryptedBackup (node)',
+      impl: 'validateBackup (node)',
       run: async () => {
         setDefaultBackend(nodeBackend);
         try {
-          const r = await validateEncryptedBackup(file, key, { purpose: 'remote' });
+          const r = await validateBackup(file, { key, purpose: 'remote' });
           if (!r.ok) throw new Error('our validator rejected the file');
         } finally {
           setDefaultBackend(undefined);

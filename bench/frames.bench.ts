@@ -90,7 +90,7 @@ const cases: Record<string, () => void> = {
   'stream decode, 64 KiB chunks': () => {
     const d = new BackupStreamDecoder();
     for (let i = 0; i < backup.length; i += 65536) d.push(backup.subarray(i, i + 65536));
-    d.end();
+    d.finish();
   },
   'stream encode (encodeBackup)': () => {
     encodeBackup({ backupInfo: { version: 1n }, frames });

@@ -6,7 +6,7 @@
  */
 
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,7 +110,10 @@ const iv = randomBytes(16);
   for (let i = 0; i < size; i += MiB) out.write(randomBytes(Math.min(MiB, size - i)));
   await new Promise<void>((r) => out.end(() => r()));
 }
-const fileSource = (p: string) => () => createReadStream(p, { highWaterMark: MiB }) as AsyncIterable<Uint8Array>;
+const fileSource = (p: string) => ({
+  length: statSync(p).size,
+  open: () => createReadStream(p, { highWaterMark: MiB }) as AsyncIterable<Uint8Array>,
+});
 console.log(
   `attachment of ${size / MiB} MiB, streamed file to file (baseline RSS ${(process.memoryUsage().rss / MiB).toFixed(0)} MiB)`,
 );
@@ -130,7 +133,7 @@ for (const backend of backends) {
   const enc = await time(`${backend.name} encrypt`, () =>
     writeAll(
       join(dir, `${backend.name}.enc`),
-      encryptAttachmentStream(fileSource(input)(), key, { iv, size, backend }),
+      encryptAttachmentStream(fileSource(input).open(), key, { iv, size, backend }),
     ),
   );
   const dec = await time(`${backend.name} decrypt`, () =>

@@ -10,15 +10,16 @@
  * Two comparisons:
  * - frames: our `BackupValidator.addFrame(bytes)` vs libsignal's `OnlineBackupValidator.addFrame`
  *   (plaintext frames, no decryption);
- * - file: our `validateEncryptedBackup` vs libsignal's `validate()` on the encrypted file
+ * - file: our `validateBackup` vs libsignal's `validate()` on the encrypted file
  *   (MAC, AES-CBC, gunzip, parse, validate).
  * Size with SBACKUP_BENCH_VALIDATE_MB (default 24 MB of frames).
  */
 
 import { encodeBackupInfo, encodeFrame, type Frame } from '../src/frames/codec.js';
-import { encryptBackupToBytes } from '../src/container/writer.js';
+import { encryptBackup } from '../src/container/writer.js';
 import { deriveBackupId, deriveBackupKey, deriveMessageBackupKey } from '../src/keys/hierarchy.js';
-import { BackupValidator, validateEncryptedBackup } from '../src/validate/index.js';
+import { validateBackup } from '../src/validate/backup.js';
+import { BackupValidator } from '../src/validate/validator.js';
 import { mulberry32 } from '../test/helpers/prng.js';
 import { BytesInputStream, libsignal } from '../test/interop/oracle.js';
 
@@ -199,10 +200,10 @@ const AEP = 'm'.repeat(64);
 const ACI = '11111111-1111-1111-1111-111111111111';
 const bk = deriveBackupKey(AEP);
 const key = deriveMessageBackupKey(bk, deriveBackupId(bk, ACI));
-const file = await encryptBackupToBytes(info, frames, { key });
+const file = await encryptBackup(info, frames, { key });
 const theirKey = new mb.MessageBackupKey({ accountEntropy: AEP, aci: address.Aci.fromUuid(ACI) });
 const oursFile = await best(async () => {
-  const res = await validateEncryptedBackup(file, key, { purpose: 'remote' });
+  const res = await validateBackup(file, { key, purpose: 'remote' });
   if (!res.ok) throw new Error('our validator rejected the encrypted file');
 });
 const theirsFile = await best(async () => {
@@ -215,7 +216,7 @@ const theirsFile = await best(async () => {
   if (out.errorMessage !== null) throw new Error(`libsignal rejected the file: ${out.errorMessage}`);
 });
 console.log(`file (${(file.length / 1e6).toFixed(1)} MB encrypted; MB/s of plaintext frames)`);
-console.log(`file    sbackup validateEncryptedBackup ${mbs(oursFile).toFixed(1).padStart(5)} MB/s`);
+console.log(`file    sbackup validateBackup ${mbs(oursFile).toFixed(1).padStart(5)} MB/s`);
 console.log(
   `file    libsignal validate()            ${mbs(theirsFile).toFixed(1).padStart(5)} MB/s   ratio ${(theirsFile / oursFile).toFixed(2)}x`,
 );

@@ -20,7 +20,7 @@ import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { once } from 'node:events';
 import { BackupReader } from '../src/api/reader.js';
-import { extendSyntheticAccount, generateSyntheticAccount, type SyntheticAccount } from '../src/api/synthetic.js';
+import { extendSyntheticAccount, generateSyntheticAccount, type SyntheticAccount } from '../src/testing/synthetic.js';
 import { type BackupWriteResult, BackupWriter } from '../src/api/writer.js';
 import { encodeFrame } from '../src/frames/codec.js';
 import { createLocalBackup } from '../src/incremental/localFolder.js';
@@ -190,9 +190,7 @@ async function main(): Promise<void> {
   // 4. Verify.
   step('verifying');
   const reader = await BackupReader.open(await fileSource(remotePath), {
-    recoveryKey: acc.recoveryKey,
-    aci: acc.aci,
-    forwardSecrecyToken: FS_TOKEN,
+    key: { recoveryKey: acc.recoveryKey, aci: acc.aci, forwardSecrecyToken: FS_TOKEN },
   });
   const remoteFrames: string[] = [];
   for await (const f of reader.frames()) remoteFrames.push(toHex(encodeFrame(f)));

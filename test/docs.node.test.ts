@@ -40,12 +40,12 @@ describe('docs/file-layout.svg', () => {
   const texts = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
 
   it('shows the sizes and offsets the container code uses', () => {
-    expect(texts).toContain(`${layout.IV_LENGTH} bytes`);
-    expect(texts).toContain(`${layout.MAC_LENGTH} bytes`);
-    expect(texts).toContain(String(layout.IV_LENGTH));
-    expect(texts).toContain(`N−${layout.MAC_LENGTH}`);
+    expect(texts).toContain(`${layout.BACKUP_IV_LENGTH} bytes`);
+    expect(texts).toContain(`${layout.BACKUP_MAC_LENGTH} bytes`);
+    expect(texts).toContain(String(layout.BACKUP_IV_LENGTH));
+    expect(texts).toContain(`N−${layout.BACKUP_MAC_LENGTH}`);
     expect(texts).toContain(String(layout.MAGIC_LENGTH));
-    expect(texts).toContain(`B+${layout.IV_LENGTH}`);
+    expect(texts).toContain(`B+${layout.BACKUP_IV_LENGTH}`);
     expect(texts).toContain(`${GZIP_HEADER.length} bytes`);
     expect(texts).toContain(`1-${MAX_VARINT32_BYTES} bytes`);
     expect(texts).toContain(`1-${layout.BLOCK_LENGTH} bytes, each = count`);

@@ -1,8 +1,8 @@
 /**
  * The documentation cannot drift from the code: every ```ts sample in README.md and docs/*.md
- * runs (imports of `sbackup` / `sbackup/node` point at the source entry points; `console.assert`
- * throws), and every runtime name exported by `src/index.ts` and `src/node/index.ts` is listed
- * in the README's API overview. Exported types are covered by `npm run docs:api` (typedoc), which
+ * runs (imports of `sbackup` and its subpaths point at the source entry points; `console.assert`
+ * throws), and the README's API overview lists, on each entry point's row, exactly the runtime
+ * names that entry exports. Exported types are covered by `npm run docs:api` (typedoc), which
  * fails on any undocumented public symbol.
  */
 
@@ -11,8 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import * as core from '../src/index.js';
-import * as node from '../src/node/index.js';
+import { ENTRY_SOURCES } from './helpers/entries.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = join(root, 'test-output', 'doc-samples');
@@ -39,9 +38,11 @@ const PRELUDE =
 function runnable(code: string): string {
   return (
     PRELUDE +
-    code
-      .replaceAll(/from ['"]sbackup\/node['"]/g, `from '${entry('src/node/index.ts')}'`)
-      .replaceAll(/from ['"]sbackup['"]/g, `from '${entry('src/index.ts')}'`) +
+    code.replaceAll(/from ['"](sbackup(?:\/[a-z]+)?)['"]/g, (_, spec: string) => {
+      const source = ENTRY_SOURCES[spec];
+      if (source === undefined) throw new Error(`a sample imports ${spec}, which is not an entry point`);
+      return `from '${entry(source)}'`;
+    }) +
     '\nexport {};\n'
   );
 }
@@ -78,32 +79,33 @@ describe("README's API overview", () => {
   const start = readme.indexOf('## API overview');
   const end = readme.indexOf('\n## ', start + 1);
   const overview = readme.slice(start, end === -1 ? undefined : end);
-  const listed = new Set([...overview.matchAll(/`([A-Za-z_$][\w$]*)`/g)].map((m) => m[1]!));
 
   it('has an API overview section', () => {
     expect(start).toBeGreaterThan(-1);
   });
 
-  it('lists every runtime export of sbackup', () => {
-    const missing = Object.keys(core).filter((name) => !listed.has(name));
-    expect(missing, 'exported from src/index.ts but not in the README API overview').toEqual([]);
+  const rows = new Map<string, string[]>();
+  for (const line of overview.split('\n')) {
+    const m = /^\| `(sbackup(?:\/[a-z]+)?)` \|[^|]*\|(.*)\|$/.exec(line);
+    if (m)
+      rows.set(
+        m[1]!,
+        [...m[2]!.matchAll(/`([A-Za-z_$][\w$]*)`/g)].map((n) => n[1]!),
+      );
+  }
+
+  it('has a row for every entry point, and no other', () => {
+    expect([...rows.keys()].sort()).toEqual(Object.keys(ENTRY_SOURCES).sort());
   });
 
-  it('lists every runtime export of sbackup/node', () => {
-    const missing = Object.keys(node).filter((name) => !listed.has(name));
-    expect(missing, 'exported from src/node/index.ts but not in the README API overview').toEqual([]);
-  });
-
-  it('lists nothing that is not exported', () => {
-    const exported = new Set([...Object.keys(core), ...Object.keys(node)]);
-    const lines = overview.slice(overview.indexOf('| Area |')).split('\n');
-    const end = lines.findIndex((l) => !l.startsWith('|'));
-    const table = lines.slice(0, end === -1 ? undefined : end).join('\n');
-    const names = [...table.matchAll(/`([A-Za-z_$][\w$]*)`/g)].map((m) => m[1]!);
-    // Words in backticks in the table that are not API names.
-    const prose = new Set(['code']);
-    expect(names.filter((n) => !exported.has(n) && !prose.has(n))).toEqual([]);
-  });
+  for (const [spec, source] of Object.entries(ENTRY_SOURCES)) {
+    it(`lists exactly the runtime exports of ${spec}`, async () => {
+      const mod = (await import(join(root, source))) as Record<string, unknown>;
+      expect([...(rows.get(spec) ?? [])].sort(), `the ${spec} row of the README's API overview`).toEqual(
+        Object.keys(mod).sort(),
+      );
+    });
+  }
 });
 
 it('the doc sample directory is writable', () => {

@@ -18,7 +18,7 @@ import { gunzipSync, inflateRawSync } from 'node:zlib';
 import { pureBackend } from '../../src/backends/pure.js';
 import { GzipWriter } from '../../src/container/gzip.js';
 import { encodeModernHeader } from '../../src/container/layout.js';
-import { type EncryptBackupOptions, encryptBackupToBytes } from '../../src/container/writer.js';
+import { type EncryptBackupOptions, encryptBackup } from '../../src/container/writer.js';
 import { encodeBackupInfo, encodeFrame, type Frame } from '../../src/frames/codec.js';
 import { concatBytes, toHex, utf8 } from '../../src/internal/bytes.js';
 import { encodeBytesField, encodeVarint, readVarint32 } from '../../src/internal/wire.js';
@@ -230,7 +230,7 @@ export async function generate(): Promise<Record<string, string>> {
     options: Omit<EncryptBackupOptions, 'key'>,
   ) {
     const [info, ...frames] = splitDelimited(plaintexts[name]);
-    const file = await encryptBackupToBytes(info!, frames, {
+    const file = await encryptBackup(info!, frames, {
       key: KEYS[layout],
       ...(layout === 'modern' ? { metadata: METADATA } : {}),
       ...options,

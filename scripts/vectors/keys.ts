@@ -9,7 +9,6 @@
 
 import {
   deriveBackupId,
-  deriveBackupIdKeyPair,
   deriveBackupKey,
   deriveLocalMetadataKey,
   deriveMediaEncryptionKey,
@@ -18,6 +17,7 @@ import {
   deriveSvrKey,
   deriveThumbnailTransitKey,
 } from '../../src/keys/hierarchy.js';
+import { deriveBackupIdKeyPair } from '../../src/keys/backupIdKeyPair.js';
 import {
   deriveForwardSecrecyEncryptionKey,
   deriveForwardSecrecyPassword,

@@ -10,8 +10,6 @@ import { forEachFilePointer, hasMediaTierThumbnail, thumbnailSizeEstimate } from
 import { deriveMediaId } from '../keys/hierarchy.js';
 import { localBackupFileName, mediaIdToBase64Url, mediaName, thumbnailMediaName } from '../media/names.js';
 
-export { forEachFilePointer };
-
 /** Attachment keys are 64 bytes (AES key then HMAC key; clients §1). */
 const ATTACHMENT_KEY_LENGTH = 64;
 /** plaintextHash is a SHA-256 (clients §1). */

@@ -7,7 +7,7 @@
 import type { CryptoBackend } from '../backends/types.js';
 import { BackupError } from '../errors.js';
 import { openBackup, type OpenedBackup } from '../container/reader.js';
-import type { BackupSource } from '../container/sources.js';
+import type { RereadableSource } from '../container/sources.js';
 import { type BackupInfo, decodeBackupInfo, decodeFrame, type Frame } from '../frames/codec.js';
 import type {
   AccountData,
@@ -21,38 +21,20 @@ import type {
   StickerPack,
 } from '../frames/schema.js';
 import type { BackupMetadata } from '../keys/forwardSecrecy.js';
-import {
-  type Aci,
-  deriveBackupId,
-  deriveBackupKey,
-  deriveMediaId,
-  deriveMessageBackupKey,
-  type SplitKey,
-} from '../keys/hierarchy.js';
+import { deriveMediaId } from '../keys/hierarchy.js';
+import type { BackupKeyInput } from '../keys/input.js';
+import type { BackupContent } from './writer.js';
 import { localBackupFileName, mediaIdToBase64Url, mediaName } from '../media/names.js';
-
-/** The key to open a backup: the recovery key and ACI (plus the token of a modern file), or a MessageBackupKey. */
-export type BackupReadKey =
-  | {
-      /** The account's recovery key (account entropy pool). */
-      recoveryKey: string;
-      /** The account's ACI, as a UUID string or its 16 bytes. */
-      aci: Aci;
-      /** The 32-byte forward-secrecy token; needed for modern files written with one. */
-      forwardSecrecyToken?: Uint8Array;
-    }
-  | {
-      /** A MessageBackupKey you derived (`deriveMessageBackupKey`): HMAC key and AES key, 32 bytes each. */
-      messageBackupKey: SplitKey;
-    };
 
 /** Options of {@link BackupReader.open}. */
 export interface BackupReaderOptions {
-  /** As {@link OpenBackupOptions.maxDecompressedBytes}. */
+  /** The key: the recovery key and ACI (with the token of a modern file), or a derived MessageBackupKey. */
+  key: BackupKeyInput;
+  /** As `OpenBackupOptions.maxDecompressedBytes` (`sbackup/container`). */
   maxDecompressedBytes?: number;
-  /** As {@link OpenBackupOptions.maxFrameBytes}. */
+  /** As `OpenBackupOptions.maxFrameBytes` (`sbackup/container`). */
   maxFrameBytes?: number;
-  /** As {@link OpenBackupOptions.backend}. */
+  /** As `OpenBackupOptions.backend` (`sbackup/container`). */
   backend?: CryptoBackend;
 }
 
@@ -68,12 +50,15 @@ export interface AttachmentNames {
   localFileName?: string;
 }
 
-/** A whole backup in memory (for tests and small backups; large ones should stream `frames()`). */
-export interface RestoredBackup {
+/**
+ * A whole backup in memory (for tests and small backups; large ones should stream `frames()`).
+ * It is a {@link BackupContent}: `writer.write(await reader.readAll())` writes it again.
+ */
+export interface RestoredBackup extends BackupContent {
   /** The decoded header. */
   backupInfo: BackupInfo;
-  /** The AccountData frame, or undefined when the backup has none. */
-  account: AccountData | undefined;
+  /** The AccountData frame. */
+  account: AccountData;
   /** The recipient frames, in file order. */
   recipients: Recipient[];
   /** The chat frames, in file order. */
@@ -92,13 +77,6 @@ export interface RestoredBackup {
 
 /** `BackupInfo.mediaRootBackupKey` is 32 bytes (signal-backup-format.md §2: the media root backup key). */
 const MEDIA_ROOT_KEY_LENGTH = 32;
-
-function messageKey(key: BackupReadKey): SplitKey {
-  if (typeof key !== 'object' || key === null) throw new TypeError('"key" expected an object');
-  if ('messageBackupKey' in key) return key.messageBackupKey;
-  const backupKey = deriveBackupKey(key.recoveryKey);
-  return deriveMessageBackupKey(backupKey, deriveBackupId(backupKey, key.aci), key.forwardSecrecyToken);
-}
 
 /** Reads one encrypted backup. Create it with {@link BackupReader.open}. */
 export class BackupReader {
@@ -127,12 +105,9 @@ export class BackupReader {
    *   `TRUNCATED`, `UNSUPPORTED_VERSION`, `INVALID_METADATA`, `INVALID_FRAME` (BackupInfo does not parse).
    * @throws {TypeError | RangeError} for a malformed key or option.
    */
-  static async open(
-    source: BackupSource,
-    key: BackupReadKey,
-    options: BackupReaderOptions = {},
-  ): Promise<BackupReader> {
-    const opened = await openBackup(source, { key: messageKey(key), ...options });
+  static async open(source: RereadableSource, options: BackupReaderOptions): Promise<BackupReader> {
+    if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
+    const opened = await openBackup(source, options);
     return new BackupReader(opened);
   }
 
@@ -197,12 +172,12 @@ export class BackupReader {
 
   /**
    * Reads every frame into memory, sorted by kind.
-   * @throws {BackupError} as {@link frames}.
+   * @throws {BackupError} as {@link frames}; `INVALID_BACKUP` when the backup has no AccountData frame.
    */
   async readAll(): Promise<RestoredBackup> {
-    const out: RestoredBackup = {
+    let account: AccountData | undefined;
+    const out: Omit<RestoredBackup, 'account'> = {
       backupInfo: this.backupInfo,
-      account: undefined,
       recipients: [],
       chats: [],
       stickerPacks: [],
@@ -212,7 +187,7 @@ export class BackupReader {
       chatItems: [],
     };
     for await (const f of this.frames()) {
-      if (f.account != null) out.account = f.account;
+      if (f.account != null) account = f.account;
       else if (f.recipient != null) out.recipients.push(f.recipient);
       else if (f.chat != null) out.chats.push(f.chat);
       else if (f.stickerPack != null) out.stickerPacks.push(f.stickerPack);
@@ -221,6 +196,7 @@ export class BackupReader {
       else if (f.chatFolder != null) out.chatFolders.push(f.chatFolder);
       else if (f.chatItem != null) out.chatItems.push(f.chatItem);
     }
-    return out;
+    if (account === undefined) throw new BackupError('INVALID_BACKUP', 'the backup has no AccountData frame');
+    return { ...out, account };
   }
 }

@@ -11,7 +11,7 @@
  */
 
 import type { CryptoBackend } from '../backends/types.js';
-import { type EncryptBackupOptions, encryptBackup, type PaddingScheme } from '../container/writer.js';
+import { type EncryptBackupOptions, encryptBackupStream, type PaddingScheme } from '../container/writer.js';
 import { type BackupInfo, encodeBackupInfo, encodeFrame, type Frame } from '../frames/codec.js';
 import { delimit } from '../frames/stream.js';
 import type {
@@ -25,9 +25,11 @@ import type {
   StickerPack,
 } from '../frames/schema.js';
 import type { StoreLayout } from '../incremental/plan.js';
-import { assertBytes, concatByteList } from '../internal/bytes.js';
+import { concatByteList } from '../internal/bytes.js';
 import { type BackupMetadata, createBackupMetadata } from '../keys/forwardSecrecy.js';
-import { type Aci, deriveBackupId, deriveBackupKey, deriveMessageBackupKey, type SplitKey } from '../keys/hierarchy.js';
+import { deriveBackupKey } from '../keys/hierarchy.js';
+import { type BackupKeyInput, isRecoveryKeyInput, resolveMessageBackupKey } from '../keys/input.js';
+import { normalizeRecoveryKey } from '../keys/recoveryKey.js';
 import { assertPurpose, type BackupPurpose, ExclusionPolicy, type ExclusionReport } from '../policy/exclusions.js';
 import { randomBytes, type RandomSource } from '../random.js';
 import { type BackupMedia, MediaCollector } from './media.js';
@@ -58,34 +60,20 @@ export interface BackupContent {
   chatItems?: Records<ChatItem>;
 }
 
-/** The key of the backup: from the recovery key and ACI, or a MessageBackupKey you derived. */
-export type BackupKeyInput =
-  | {
-      /** The account's recovery key (account entropy pool), from which the BackupKey is derived. */
-      recoveryKey: string;
-      /** The account's ACI, as a UUID string or its 16 bytes (it derives the backup id). */
-      aci: Aci;
-      /**
-       * 32-byte forward-secrecy token (remote backups of Signal's mobile apps): the modern layout
-       * is written, with `metadata` or, when absent, one fresh metadata pair for this token.
-       */
-      forwardSecrecyToken?: Uint8Array;
-      /** Forward-secrecy metadata for the header (encoded or decoded); needs `forwardSecrecyToken`. */
-      metadata?: Uint8Array | BackupMetadata;
-    }
-  | {
-      /** A MessageBackupKey you derived (`deriveMessageBackupKey`): HMAC key and AES key, 32 bytes each. */
-      messageBackupKey: SplitKey;
-      /** Forward-secrecy metadata for the header: when given, the modern layout is written; else the legacy one. */
-      metadata?: Uint8Array | BackupMetadata;
-    };
-
 /** Options of {@link BackupWriter}. */
 export interface BackupWriterOptions {
   /** `remote` (uploaded or local backups), `transfer` (device to device) or `takeout`. */
   purpose: BackupPurpose;
-  /** The key to encrypt with: a recovery key and ACI (optionally a forward-secrecy token), or a MessageBackupKey. */
+  /**
+   * The key to encrypt with: the recovery key and ACI (with a forward-secrecy token, the modern
+   * layout is written, with `metadata` or one fresh metadata pair), or a derived MessageBackupKey.
+   */
   key: BackupKeyInput;
+  /**
+   * Forward-secrecy metadata for the header (encoded, e.g. from SVR-B, or decoded). When given,
+   * the modern layout is written; with a recovery key it needs `key.forwardSecrecyToken`.
+   */
+  metadata?: Uint8Array | BackupMetadata;
   /** Which store the returned media's `mediaId` names: `media-tier` (default) or `local` (a backup folder). */
   mediaLayout?: StoreLayout;
   /** List media-tier thumbnails for images and videos (paid tier). Default false. */
@@ -154,29 +142,28 @@ async function* records<T>(list: Records<T> | undefined, name: string): AsyncGen
 
 function resolveKey(
   input: BackupKeyInput,
+  metadata: Uint8Array | BackupMetadata | undefined,
   random: RandomSource | undefined,
 ): Pick<EncryptBackupOptions, 'key' | 'metadata'> {
-  if (typeof input !== 'object' || input === null) throw new TypeError('"key" expected an object');
-  if ('messageBackupKey' in input) {
-    return { key: input.messageBackupKey, ...(input.metadata === undefined ? {} : { metadata: input.metadata }) };
-  }
-  const backupKey = deriveBackupKey(input.recoveryKey);
-  const backupId = deriveBackupId(backupKey, input.aci);
+  const key = resolveMessageBackupKey(input);
+  if (!isRecoveryKeyInput(input)) return { key, ...(metadata === undefined ? {} : { metadata }) };
   const token = input.forwardSecrecyToken;
   if (token === undefined) {
-    if (input.metadata !== undefined) throw new TypeError('"key.metadata" needs "key.forwardSecrecyToken"');
-    return { key: deriveMessageBackupKey(backupKey, backupId) };
+    if (metadata !== undefined) throw new TypeError('"metadata" needs "key.forwardSecrecyToken"');
+    return { key };
   }
-  assertBytes(token, 'key.forwardSecrecyToken', TOKEN_LENGTH);
-  const metadata =
-    input.metadata ??
-    createBackupMetadata(
-      backupKey,
-      token,
-      [{ encSalt: randomBytes(TOKEN_LENGTH, random), pwSalt: randomBytes(TOKEN_LENGTH, random) }],
-      random === undefined ? {} : { random },
-    );
-  return { key: deriveMessageBackupKey(backupKey, backupId, token), metadata };
+  const backupKey = deriveBackupKey(normalizeRecoveryKey(input.recoveryKey));
+  return {
+    key,
+    metadata:
+      metadata ??
+      createBackupMetadata(
+        backupKey,
+        token,
+        [{ encSalt: randomBytes(TOKEN_LENGTH, random), pwSalt: randomBytes(TOKEN_LENGTH, random) }],
+        random === undefined ? {} : { random },
+      ),
+  };
 }
 
 /**
@@ -214,8 +201,8 @@ export class BackupWriter {
     if (typeof sink !== 'function') throw new TypeError('"sink" expected a function');
     const o = this.#options;
     const run = this.#prepare(content);
-    const { key, metadata } = resolveKey(o.key, o.random);
-    const stream = encryptBackup(run.info, run.frames(), {
+    const { key, metadata } = resolveKey(o.key, o.metadata, o.random);
+    const stream = encryptBackupStream(run.info, run.frames(), {
       key,
       ...(metadata === undefined ? {} : { metadata }),
       ...(o.level === undefined ? {} : { level: o.level }),

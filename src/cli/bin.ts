@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /** Entry point of the `sbackup` executable. */
 
 import { runCli } from './main.js';

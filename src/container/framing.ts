@@ -4,14 +4,19 @@
  * a size limit so that a forged length cannot make us buffer gigabytes.
  */
 
-import { BackupError } from '../errors.js';
 import { concatBytes } from '../internal/bytes.js';
+import { emptyInput, frameTooLarge, invalidLengthPrefix, truncatedFrame } from '../internal/frameErrors.js';
 import { MAX_VARINT32_BYTES, readVarint32 } from '../internal/wire.js';
 
 const EMPTY = new Uint8Array(0);
 
-/** Splits decompressed bytes into messages. Index 0 is the BackupInfo. */
-export class FrameSplitter {
+/**
+ * Splits decompressed bytes into messages; index 0 is the BackupInfo. Internal to the container:
+ * unlike the public `FrameSplitter` of `sbackup/frames`, which copies every message out, this one
+ * hands out views into the inflated chunk (the reader's hot path), in bounded batches. Both build
+ * their errors with internal/frameErrors.ts, so they report a problem in the same words.
+ */
+export class ChunkSplitter {
   private held: Uint8Array = EMPTY;
   /** Bytes of the message being assembled across chunks. */
   private partial: Uint8Array | undefined;
@@ -20,6 +25,8 @@ export class FrameSplitter {
   count = 0;
   /** Plaintext bytes pushed before the current call. */
   private total = 0;
+  /** Plaintext offset of the length prefix of the message being assembled (or held). */
+  private start = 0;
 
   constructor(private readonly maxFrameBytes: number) {}
 
@@ -72,20 +79,16 @@ export class FrameSplitter {
       if (!v.ok) {
         if (v.reason === 'truncated') {
           this.held = data.slice(pos);
+          this.start = base + pos;
           return undefined;
         }
-        throw new BackupError('INVALID_VARINT', `frame ${this.count}: its length prefix is not a valid varint32`, {
-          frameIndex: this.count,
-          offset: base + pos,
-        });
-      }
-      if (v.value > this.maxFrameBytes) {
-        throw new BackupError(
-          'FRAME_TOO_LARGE',
-          `frame ${this.count} claims ${v.value} bytes, more than the limit of ${this.maxFrameBytes} (raise maxFrameBytes to read it)`,
-          { frameIndex: this.count, offset: base + pos },
+        throw invalidLengthPrefix(
+          this.count,
+          base + pos,
+          v.reason === 'too-large' ? 'exceeds 2^32-1' : `is longer than ${MAX_VARINT32_BYTES} bytes`,
         );
       }
+      if (v.value > this.maxFrameBytes) throw frameTooLarge(this.count, base + pos, v.value, this.maxFrameBytes);
       const end = v.next + v.value;
       if (end <= data.length) {
         out.push(data.subarray(v.next, end));
@@ -93,6 +96,7 @@ export class FrameSplitter {
         pos = end;
         continue;
       }
+      this.start = base + pos;
       this.partial = new Uint8Array(v.value);
       this.partial.set(data.subarray(v.next));
       this.partialFilled = data.length - v.next;
@@ -106,14 +110,12 @@ export class FrameSplitter {
    *
    * @throws {BackupError} `TRUNCATED_FRAME` when it ended inside a message, `EMPTY_INPUT` when it held none.
    */
-  end(): void {
-    if (this.partial !== undefined || this.held.length > 0) {
-      throw new BackupError('TRUNCATED_FRAME', `the backup ends inside frame ${this.count}`, {
-        frameIndex: this.count,
-        offset: this.total,
-      });
+  finish(): void {
+    if (this.partial !== undefined) {
+      throw truncatedFrame(this.count, this.start, `has ${this.partialFilled} of its ${this.partial.length} bytes`);
     }
-    if (this.count === 0) throw new BackupError('EMPTY_INPUT', 'the backup holds no frames (not even a BackupInfo)');
+    if (this.held.length > 0) throw truncatedFrame(this.count, this.start, 'ends inside its length prefix');
+    if (this.count === 0) throw emptyInput();
   }
 }
 

@@ -1,14 +1,14 @@
-/** The encrypted backup file: layout, sizing, writer, reader, sources. */
+/** `sbackup/container`: the encrypted backup file (format §3): layout, sizing, writer, reader, sources. */
 
 export {
   type BackupHeader,
   type BackupLayout,
-  IV_LENGTH as BACKUP_IV_LENGTH,
-  MAC_LENGTH as BACKUP_MAC_LENGTH,
-  MAGIC as BACKUP_MAGIC,
-  MIN_BODY_LENGTH as BACKUP_MIN_BODY_LENGTH,
+  BACKUP_IV_LENGTH,
+  BACKUP_MAC_LENGTH,
+  BACKUP_MAGIC,
+  BACKUP_MIN_BODY_LENGTH,
   headerBytesNeeded,
-  parseHeader as parseBackupHeader,
+  parseBackupHeader,
 } from './layout.js';
 export {
   MAX_INTERVAL_BYTES,
@@ -26,9 +26,8 @@ export {
   type EncryptBackupOptions,
   type FrameInput,
   type PaddingScheme,
+  encryptBackupStream,
   encryptBackup,
-  encryptBackupToBytes,
-  encryptBackupToStream,
 } from './writer.js';
 export {
   DEFAULT_MAX_DECOMPRESSED_BYTES,
@@ -40,5 +39,4 @@ export {
   openBackup,
   openBackupSinglePass,
 } from './reader.js';
-export type { BackupSource, ReopenableSource } from './sources.js';
 export { type BackupInspection, inspectBackup } from './inspect.js';

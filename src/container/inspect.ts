@@ -3,8 +3,8 @@
 import { BackupError } from '../errors.js';
 import { concatByteList, toHex } from '../internal/bytes.js';
 import { MAX_VARINT32_BYTES } from '../internal/wire.js';
-import { IV_LENGTH, MAC_LENGTH, MAGIC_LENGTH, MAX_METADATA_LENGTH, parseHeader } from './layout.js';
-import { type BackupSource, toRandomAccess } from './sources.js';
+import { BACKUP_IV_LENGTH, BACKUP_MAC_LENGTH, MAGIC_LENGTH, MAX_METADATA_LENGTH, parseBackupHeader } from './layout.js';
+import { type RereadableSource, toRandomAccess } from './sources.js';
 
 /** The result of {@link inspectBackup}; every byte string is lowercase hex. */
 export interface BackupInspection {
@@ -44,13 +44,13 @@ function truncated(offset: number): BackupError {
  * @throws {BackupError} `NOT_A_BACKUP`, `UNSUPPORTED_VERSION`, `TRUNCATED` or `INVALID_METADATA` as the reader does.
  * @throws {TypeError} when `source` is not a supported source.
  */
-export async function inspectBackup(source: BackupSource): Promise<BackupInspection> {
+export async function inspectBackup(source: RereadableSource): Promise<BackupInspection> {
   const src = toRandomAccess(source);
   // Read the header prefix, then the IV; and the tag from the end.
   const head: Uint8Array[] = [];
   let size = 0;
   // Enough for the largest header we accept, and the IV after it.
-  const need = Math.min(src.length, MAGIC_LENGTH + MAX_VARINT32_BYTES + MAX_METADATA_LENGTH + IV_LENGTH);
+  const need = Math.min(src.length, MAGIC_LENGTH + MAX_VARINT32_BYTES + MAX_METADATA_LENGTH + BACKUP_IV_LENGTH);
   for await (const chunk of src.read(0)) {
     head.push(chunk);
     size += chunk.length;
@@ -58,12 +58,12 @@ export async function inspectBackup(source: BackupSource): Promise<BackupInspect
   }
   if (size < need) throw truncated(size);
   const prefix = concatByteList(head);
-  const header = parseHeader(prefix, src.length);
-  const tag = new Uint8Array(MAC_LENGTH);
-  const macStart = src.length - MAC_LENGTH;
+  const header = parseBackupHeader(prefix, src.length);
+  const tag = new Uint8Array(BACKUP_MAC_LENGTH);
+  const macStart = src.length - BACKUP_MAC_LENGTH;
   let pos = macStart;
   for await (const chunk of src.read(pos)) {
-    tag.set(chunk.subarray(0, MAC_LENGTH - (pos - macStart)), pos - macStart);
+    tag.set(chunk.subarray(0, BACKUP_MAC_LENGTH - (pos - macStart)), pos - macStart);
     pos += chunk.length;
     if (pos >= src.length) break;
   }
@@ -72,8 +72,8 @@ export async function inspectBackup(source: BackupSource): Promise<BackupInspect
     layout: header.layout,
     totalLength: src.length,
     headerLength: header.bodyOffset,
-    iv: toHex(prefix.subarray(header.bodyOffset, header.bodyOffset + IV_LENGTH)),
-    ciphertextLength: src.length - header.bodyOffset - IV_LENGTH - MAC_LENGTH,
+    iv: toHex(prefix.subarray(header.bodyOffset, header.bodyOffset + BACKUP_IV_LENGTH)),
+    ciphertextLength: src.length - header.bodyOffset - BACKUP_IV_LENGTH - BACKUP_MAC_LENGTH,
     mac: toHex(tag),
   };
   if (header.metadata !== undefined) {

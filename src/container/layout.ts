@@ -15,20 +15,26 @@ import { concatBytes } from '../internal/bytes.js';
 import { encodeVarint, MAX_VARINT32_BYTES, readVarint32 } from '../internal/wire.js';
 import { type BackupMetadata, decodeBackupMetadata } from '../keys/forwardSecrecy.js';
 
-/** `"SBACKUP" 0x01`, the first 8 bytes of a modern file (libsignal frame/forward_secrecy.rs). */
+/**
+ * `"SBACKUP" 0x01`, the first 8 bytes of a modern file (libsignal
+ * rust/message-backup/src/frame/forward_secrecy.rs), as text: a string cannot be changed in
+ * place, so no caller can make the reader misreport files (use `MAGIC` inside the package).
+ */
+export const BACKUP_MAGIC = 'SBACKUP\x01';
+/** The magic number's bytes; internal, never exported from an entry point (a Uint8Array is mutable). */
 export const MAGIC = /* @__PURE__ */ Uint8Array.of(0x53, 0x42, 0x41, 0x43, 0x4b, 0x55, 0x50, 0x01);
 /** Length of the magic number, including its version byte. */
 export const MAGIC_LENGTH = 8;
 /** The only structural version libsignal reads (the magic's last byte). */
 export const MODERN_VERSION = 1;
 /** AES-CBC IV length, written in clear before the ciphertext (reference 3.5). */
-export const IV_LENGTH = 16;
+export const BACKUP_IV_LENGTH = 16;
 /** HMAC-SHA256 tag length, the last bytes of the file (reference 3.5). */
-export const MAC_LENGTH = 32;
+export const BACKUP_MAC_LENGTH = 32;
 /** AES block size (FIPS 197). */
 export const BLOCK_LENGTH = 16;
 /** The smallest body: IV, one cipher block (PKCS#7 always adds one), MAC. */
-export const MIN_BODY_LENGTH = IV_LENGTH + BLOCK_LENGTH + MAC_LENGTH;
+export const BACKUP_MIN_BODY_LENGTH = BACKUP_IV_LENGTH + BLOCK_LENGTH + BACKUP_MAC_LENGTH;
 /** Longest metadata header we read: libsignal's MetadataPb with two pairs is about 190 bytes. */
 export const MAX_METADATA_LENGTH = 64 * 1024;
 
@@ -59,7 +65,7 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array, length = prefix.lengt
 }
 
 /**
- * The number of leading bytes {@link parseHeader} needs (it asks again with a bigger prefix).
+ * The number of leading bytes {@link parseBackupHeader} needs (it asks again with a bigger prefix).
  * Returns a number larger than `prefix.length` while more bytes are needed.
  */
 export function headerBytesNeeded(prefix: Uint8Array): number {
@@ -79,7 +85,7 @@ export function headerBytesNeeded(prefix: Uint8Array): number {
  *   with another version byte), `TRUNCATED` (the header or body is cut short, or the body is not
  *   a whole number of blocks), `INVALID_METADATA` (the metadata breaks libsignal's rules).
  */
-export function parseHeader(prefix: Uint8Array, totalLength: number, checkBody = true): BackupHeader {
+export function parseBackupHeader(prefix: Uint8Array, totalLength: number, checkBody = true): BackupHeader {
   if (totalLength === 0) throw new BackupError('NOT_A_BACKUP', 'the file is empty');
   let header: BackupHeader;
   if (
@@ -112,10 +118,10 @@ export function parseHeader(prefix: Uint8Array, totalLength: number, checkBody =
     const metadataBytes = prefix.slice(v.next, end);
     header = { layout: 'modern', metadata: decodeBackupMetadata(metadataBytes), metadataBytes, bodyOffset: end };
   } else {
-    if (checkBody && totalLength < MIN_BODY_LENGTH) {
+    if (checkBody && totalLength < BACKUP_MIN_BODY_LENGTH) {
       throw new BackupError(
         'NOT_A_BACKUP',
-        `not a backup file: ${totalLength} bytes is too short (at least ${MIN_BODY_LENGTH}) and there is no "SBACKUP" header`,
+        `not a backup file: ${totalLength} bytes is too short (at least ${BACKUP_MIN_BODY_LENGTH}) and there is no "SBACKUP" header`,
       );
     }
     header = { layout: 'legacy', bodyOffset: 0 };
@@ -126,13 +132,13 @@ export function parseHeader(prefix: Uint8Array, totalLength: number, checkBody =
 
 /** Throws `TRUNCATED` unless `bodyLength` can be `IV || whole blocks || MAC`. */
 export function checkBodyLength(bodyLength: number): void {
-  if (bodyLength < MIN_BODY_LENGTH) {
+  if (bodyLength < BACKUP_MIN_BODY_LENGTH) {
     throw new BackupError(
       'TRUNCATED',
       `the encrypted part is ${bodyLength} bytes, too short to hold an IV, a cipher block and a MAC (file truncated)`,
     );
   }
-  if ((bodyLength - IV_LENGTH - MAC_LENGTH) % BLOCK_LENGTH !== 0) {
+  if ((bodyLength - BACKUP_IV_LENGTH - BACKUP_MAC_LENGTH) % BLOCK_LENGTH !== 0) {
     throw new BackupError(
       'TRUNCATED',
       'the ciphertext is not a whole number of AES blocks (file truncated or damaged)',

@@ -9,24 +9,26 @@
 import { defaultAsyncBackend } from '../backends/auto.js';
 import type { CryptoBackend, Hasher } from '../backends/types.js';
 import { BackupError } from '../errors.js';
-import { assertBytes, concatBytes, concatByteList, constantTimeEqual } from '../internal/bytes.js';
+import { concatBytes, concatByteList, constantTimeEqual } from '../internal/bytes.js';
 import { type ByteSource, iterateBytes } from '../internal/stream.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../internal/wire.js';
 import type { BackupMetadata } from '../keys/forwardSecrecy.js';
 import type { SplitKey } from '../keys/hierarchy.js';
-import { FrameSplitter } from './framing.js';
+import { type BackupKeyInput, resolveMessageBackupKey } from '../keys/input.js';
+import { emptyInput } from '../internal/frameErrors.js';
+import { ChunkSplitter } from './framing.js';
 import { GzipReader, type TrailingBytes } from './gzip.js';
 import {
   type BackupHeader,
   type BackupLayout,
   checkBodyLength,
   headerBytesNeeded,
-  IV_LENGTH,
-  MAC_LENGTH,
+  BACKUP_IV_LENGTH,
+  BACKUP_MAC_LENGTH,
   MAGIC_LENGTH,
-  parseHeader,
+  parseBackupHeader,
 } from './layout.js';
-import { type BackupSource, coalesce, type RandomAccessSource, toRandomAccess } from './sources.js';
+import { type RereadableSource, coalesce, type RandomAccessSource, toRandomAccess } from './sources.js';
 
 /** Default limit on the decompressed size (4 GiB): a gzip bomb stops here. */
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 4 * 2 ** 30;
@@ -37,8 +39,8 @@ const FEED_PIECE = 64 * 1024;
 
 /** Options of {@link openBackup}. */
 export interface OpenBackupOptions {
-  /** The MessageBackupKey (`deriveMessageBackupKey`). */
-  key: SplitKey;
+  /** The key: the recovery key and ACI (and the token of a modern file), or a derived MessageBackupKey. */
+  key: BackupKeyInput;
   /** Largest decompressed length accepted, in bytes; default {@link DEFAULT_MAX_DECOMPRESSED_BYTES}. */
   maxDecompressedBytes?: number;
   /** Largest frame accepted, in bytes (its length prefix not counted); default {@link DEFAULT_MAX_FRAME_BYTES}. */
@@ -93,16 +95,19 @@ export interface UnauthenticatedBackup {
   readonly trailer: BackupTrailer | undefined;
 }
 
-function checkReadOptions(options: OpenBackupOptions): void {
+/** The options with the key resolved to a MessageBackupKey. */
+type ReadOptions = Omit<OpenBackupOptions, 'key'> & { key: SplitKey };
+
+function checkReadOptions(options: OpenBackupOptions): ReadOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
-  assertBytes(options.key?.hmacKey, 'key.hmacKey', 32);
-  assertBytes(options.key?.aesKey, 'key.aesKey', 32);
+  const key = resolveMessageBackupKey(options.key);
   for (const name of ['maxDecompressedBytes', 'maxFrameBytes'] as const) {
     const v = options[name];
     if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) {
       throw new RangeError(`"${name}" expected a non-negative integer, got ${v}`);
     }
   }
+  return { ...options, key };
 }
 
 function macMismatch(): BackupError {
@@ -137,8 +142,8 @@ async function readPrefix(source: RandomAccessSource): Promise<Uint8Array> {
 /** Pass 1: HMAC over `IV || ciphertext` from `bodyOffset`, compared with the last 32 bytes. */
 async function verifyMac(source: RandomAccessSource, header: BackupHeader, key: SplitKey, backend: CryptoBackend) {
   const mac = backend.hmacSha256(key.hmacKey);
-  const macEnd = source.length - MAC_LENGTH;
-  const tag = new Uint8Array(MAC_LENGTH);
+  const macEnd = source.length - BACKUP_MAC_LENGTH;
+  const tag = new Uint8Array(BACKUP_MAC_LENGTH);
   let pos = header.bodyOffset;
   // Chunks are used and dropped at once: a source may reuse its buffer (`scan`).
   for await (const chunk of source.scan(header.bodyOffset)) {
@@ -157,7 +162,7 @@ async function verifyMac(source: RandomAccessSource, header: BackupHeader, key: 
   return tag;
 }
 
-/** Messages split off an inflated chunk per batch (see {@link FrameSplitter.pushSome}). */
+/** Messages split off an inflated chunk per batch (see {@link ChunkSplitter.pushSome}). */
 const SPLIT_BATCH = 4096;
 
 interface BodyState {
@@ -174,15 +179,15 @@ async function* decryptBody(
   chunks: AsyncIterable<Uint8Array>,
   limit: number | undefined,
   expected: Uint8Array | undefined,
-  options: OpenBackupOptions,
+  options: ReadOptions,
   backend: CryptoBackend,
   state: BodyState,
 ): AsyncGenerator<Uint8Array> {
   const mac: Hasher = backend.hmacSha256(options.key.hmacKey);
-  const iv = new Uint8Array(IV_LENGTH);
+  const iv = new Uint8Array(BACKUP_IV_LENGTH);
   let ivFilled = 0;
   let cbc: ReturnType<CryptoBackend['aesCbcDecrypt']> | undefined;
-  const splitter = new FrameSplitter(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+  const splitter = new ChunkSplitter(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
   // Decompressed chunks wait here and are split one frame at a time as the consumer pulls, so the
   // number of waiting frames is never more than one chunk's (hostile files hold millions of
   // one-byte frames).
@@ -223,8 +228,8 @@ async function* decryptBody(
     if (bytes.length === 0) return;
     mac.update(bytes);
     let data = bytes;
-    if (ivFilled < IV_LENGTH) {
-      const part = data.subarray(0, IV_LENGTH - ivFilled);
+    if (ivFilled < BACKUP_IV_LENGTH) {
+      const part = data.subarray(0, BACKUP_IV_LENGTH - ivFilled);
       iv.set(part, ivFilled);
       ivFilled += part.length;
       data = data.subarray(part.length);
@@ -244,10 +249,10 @@ async function* decryptBody(
     let chunk = raw;
     if (limit !== undefined && seen + chunk.length > limit) chunk = chunk.subarray(0, limit - seen);
     seen += chunk.length;
-    if (chunk.length >= MAC_LENGTH) {
+    if (chunk.length >= BACKUP_MAC_LENGTH) {
       await feed(tail);
-      const body = chunk.subarray(0, chunk.length - MAC_LENGTH);
-      tail = chunk.slice(chunk.length - MAC_LENGTH);
+      const body = chunk.subarray(0, chunk.length - BACKUP_MAC_LENGTH);
+      tail = chunk.slice(chunk.length - BACKUP_MAC_LENGTH);
       // Small pieces: few frames wait at a time (less for the garbage collector to move).
       for (let o = 0; o < body.length; o += FEED_PIECE) {
         await feed(body.subarray(o, o + FEED_PIECE));
@@ -255,7 +260,7 @@ async function* decryptBody(
       }
     } else {
       const all = concatBytes(tail, chunk);
-      const cut = Math.max(0, all.length - MAC_LENGTH);
+      const cut = Math.max(0, all.length - BACKUP_MAC_LENGTH);
       await feed(all.subarray(0, cut));
       tail = all.slice(cut);
     }
@@ -280,7 +285,7 @@ async function* decryptBody(
   await settle();
   for (let batch = nextBatch(); batch !== undefined; batch = nextBatch()) for (const f of batch) yield f;
   const trailing: TrailingBytes = gz.end();
-  splitter.end();
+  splitter.finish();
   if (expected !== undefined && !constantTimeEqual(mac.digest(), expected)) {
     throw new BackupError('MAC_MISMATCH', 'the file changed while it was being read (its MAC no longer matches)');
   }
@@ -292,7 +297,7 @@ async function splitInfo(
   body: AsyncGenerator<Uint8Array>,
 ): Promise<{ backupInfo: Uint8Array; frames: AsyncIterable<Uint8Array> }> {
   const first = await body.next();
-  if (first.done) throw new BackupError('EMPTY_INPUT', 'the backup holds no frames (not even a BackupInfo)');
+  if (first.done) throw emptyInput();
   let used = false;
   const frames: AsyncIterable<Uint8Array> = {
     [Symbol.asyncIterator]() {
@@ -319,11 +324,11 @@ async function splitInfo(
  *   `TRUNCATED_FRAME` (with `details.frameIndex`), `MAC_MISMATCH` (the source changed between passes).
  * @throws {TypeError | RangeError} on bad arguments.
  */
-export async function openBackup(source: BackupSource, options: OpenBackupOptions): Promise<OpenedBackup> {
-  checkReadOptions(options);
+export async function openBackup(source: RereadableSource, openOptions: OpenBackupOptions): Promise<OpenedBackup> {
+  const options = checkReadOptions(openOptions);
   const src = toRandomAccess(source);
   const backend = options.backend ?? defaultAsyncBackend();
-  const header = parseHeader(await readPrefix(src), src.length);
+  const header = parseBackupHeader(await readPrefix(src), src.length);
   const tag = await verifyMac(src, header, options.key, backend);
   const state: BodyState = { trailer: undefined };
   // decryptBody keeps no chunk past the next read (`coalesce` copies small ones), so `scan` is safe.
@@ -351,9 +356,9 @@ export async function openBackup(source: BackupSource, options: OpenBackupOption
  */
 export async function openBackupSinglePass(
   stream: ByteSource,
-  options: OpenBackupOptions,
+  openOptions: OpenBackupOptions,
 ): Promise<UnauthenticatedBackup> {
-  checkReadOptions(options);
+  const options = checkReadOptions(openOptions);
   const backend = options.backend ?? defaultAsyncBackend();
   const it = iterateBytes(stream, 'stream')[Symbol.asyncIterator]();
   let prefix: Uint8Array = new Uint8Array(0);
@@ -368,9 +373,10 @@ export async function openBackupSinglePass(
     return true;
   };
   // Read what the header needs (a legacy file: the minimum body, to tell "too short").
-  while (!ended && prefix.length < Math.max(headerBytesNeeded(prefix), IV_LENGTH + 16 + MAC_LENGTH)) await pull();
+  while (!ended && prefix.length < Math.max(headerBytesNeeded(prefix), BACKUP_IV_LENGTH + 16 + BACKUP_MAC_LENGTH))
+    await pull();
   // The total length is unknown unless the stream already ended: then check the body too.
-  const header = parseHeader(prefix, ended ? prefix.length : Number.MAX_SAFE_INTEGER, ended);
+  const header = parseBackupHeader(prefix, ended ? prefix.length : Number.MAX_SAFE_INTEGER, ended);
   const rest = prefix.subarray(header.bodyOffset);
   const chunks = (async function* () {
     if (rest.length > 0) yield rest;

@@ -5,24 +5,16 @@
  * `sbackup/node`.
  */
 
-import { type ByteSource, iterateBytes } from '../internal/stream.js';
+import {
+  type BlobLike,
+  isBlobLike,
+  isReopenable,
+  iterateBytes,
+  type ReopenableSource,
+  type RereadableSource,
+} from '../internal/stream.js';
 
-/** A source that can be opened more than once, each time yielding the same `length` bytes. */
-export interface ReopenableSource {
-  /** Exact length of the data in bytes. */
-  readonly length: number;
-  /** Opens the data from its start. Called once per pass. */
-  open(): ByteSource;
-  /**
-   * Optional faster pass: reads from `offset` to the end into `buffer`, yielding views of it,
-   * each valid only until the next is requested (the reader reuses one buffer per pass instead
-   * of a fresh chunk per read). `fileSource` in `sbackup/node` provides it.
-   */
-  readInto?(offset: number, buffer: Uint8Array): AsyncIterable<Uint8Array>;
-}
-
-/** What the reader accepts: bytes, a `Blob`/`File`, or a {@link ReopenableSource}. */
-export type BackupSource = Uint8Array | Blob | ReopenableSource;
+export type { ReopenableSource, RereadableSource };
 
 /** Internal view of a source: its length and a way to read from an offset. */
 export interface RandomAccessSource {
@@ -50,36 +42,42 @@ async function* skip(chunks: AsyncIterable<Uint8Array>, offset: number): AsyncGe
   }
 }
 
-function isBlob(value: unknown): value is Blob {
-  const B = (globalThis as { Blob?: typeof Blob }).Blob;
-  return B !== undefined && value instanceof B;
+/** Size of the slices read from a Blob without `stream()`. */
+const BLOB_SLICE = 1 << 20;
+
+async function* blobChunks(blob: BlobLike, offset: number): AsyncGenerator<Uint8Array> {
+  for (let o = offset; o < blob.size; o += BLOB_SLICE) {
+    yield new Uint8Array(await blob.slice(o, Math.min(blob.size, o + BLOB_SLICE)).arrayBuffer());
+  }
+}
+
+/** A real `Blob` has `stream()` on its slices: one stream per pass is faster than slice by slice. */
+function streamOf(blob: BlobLike, offset: number): ReadableStream<Uint8Array> | undefined {
+  const slice = blob.slice(offset) as { stream?: () => ReadableStream<Uint8Array> };
+  return typeof slice.stream === 'function' ? slice.stream() : undefined;
 }
 
 /**
- * Normalizes a {@link BackupSource}.
+ * Normalizes a {@link RereadableSource}.
  *
  * @throws {TypeError} when `source` is none of the accepted kinds.
  */
-export function toRandomAccess(source: BackupSource): RandomAccessSource {
+export function toRandomAccess(source: RereadableSource): RandomAccessSource {
   if (source instanceof Uint8Array) {
     const read = async function* (offset: number) {
       for (let o = offset; o < source.length; o += MEMORY_CHUNK) yield source.subarray(o, o + MEMORY_CHUNK);
     };
     return { length: source.length, read, scan: read };
   }
-  if (isBlob(source)) {
-    const read = (offset: number) => iterateBytes(source.slice(offset).stream() as ReadableStream<Uint8Array>);
+  if (isBlobLike(source)) {
+    const read = (offset: number) => {
+      const stream = streamOf(source, offset);
+      return stream === undefined ? blobChunks(source, offset) : iterateBytes(stream);
+    };
     return { length: source.size, read, scan: read };
   }
-  const candidate = source as Partial<ReopenableSource> | null;
-  if (
-    candidate !== null &&
-    typeof candidate === 'object' &&
-    typeof candidate.open === 'function' &&
-    Number.isSafeInteger(candidate.length) &&
-    (candidate.length as number) >= 0
-  ) {
-    const reopenable = candidate as ReopenableSource;
+  if (isReopenable(source)) {
+    const reopenable = source;
     const read = (offset: number) => skip(iterateBytes(reopenable.open()), offset);
     const readInto = reopenable.readInto;
     const scan =

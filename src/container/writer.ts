@@ -10,10 +10,11 @@ import type { CbcStream, CryptoBackend, Hasher } from '../backends/types.js';
 import { assertBytes, concatByteList } from '../internal/bytes.js';
 import { MAX_VARINT32_BYTES, varintLength, writeVarint } from '../internal/wire.js';
 import type { SplitKey } from '../keys/hierarchy.js';
+import { type BackupKeyInput, resolveMessageBackupKey } from '../keys/input.js';
 import { type BackupMetadata, encodeBackupMetadata } from '../keys/forwardSecrecy.js';
 import { randomBytes, type RandomSource } from '../random.js';
 import { GzipWriter } from './gzip.js';
-import { encodeModernHeader, IV_LENGTH } from './layout.js';
+import { encodeModernHeader, BACKUP_IV_LENGTH } from './layout.js';
 import { bucketedPaddedLength, flushInterval, type NormalSource, paddingSize, secureNormalSource } from './sizing.js';
 
 /** gzip level used when none is given: zlib's default, the level Signal's apps use (see README, performance). */
@@ -31,10 +32,13 @@ const FRAME_CHAT_ITEM = 4;
 /** How the compressed stream is padded before encryption. */
 export type PaddingScheme = 'randomized' | 'bucketed' | 'none';
 
-/** Options of {@link encryptBackup}. */
+/** Options of {@link encryptBackupStream}. */
 export interface EncryptBackupOptions {
-  /** The MessageBackupKey (`deriveMessageBackupKey`): HMAC key and AES key, 32 bytes each. */
-  key: SplitKey;
+  /**
+   * The key: the recovery key and ACI (with the forward-secrecy token for the modern layout's
+   * forward-secrecy key), or a derived MessageBackupKey.
+   */
+  key: BackupKeyInput;
   /**
    * Modern-layout metadata, as encoded bytes (e.g. from SVR-B) or as a {@link BackupMetadata}.
    * When given, the modern layout is written; when absent, the legacy layout.
@@ -75,11 +79,10 @@ function isSyncIterable(frames: FrameInput): frames is Iterable<Uint8Array> {
 }
 
 /** Checks options early, so mistakes throw before any output. */
-function checkOptions(options: EncryptBackupOptions): void {
+function checkOptions(options: EncryptBackupOptions): SplitKey {
   if (typeof options !== 'object' || options === null) throw new TypeError('"options" expected an object');
-  assertBytes(options.key?.hmacKey, 'key.hmacKey', 32);
-  assertBytes(options.key?.aesKey, 'key.aesKey', 32);
-  if (options.iv !== undefined) assertBytes(options.iv, 'iv', IV_LENGTH);
+  const key = resolveMessageBackupKey(options.key);
+  if (options.iv !== undefined) assertBytes(options.iv, 'iv', BACKUP_IV_LENGTH);
   const level = options.level ?? DEFAULT_GZIP_LEVEL;
   if (!Number.isInteger(level) || level < 0 || level > 9) throw new RangeError(`"level" expected 0..9, got ${level}`);
   const padding = options.padding ?? 'randomized';
@@ -90,6 +93,7 @@ function checkOptions(options: EncryptBackupOptions): void {
   if (estimate !== undefined && (!Number.isSafeInteger(estimate) || estimate < 0)) {
     throw new RangeError(`"estimatedTotalLength" expected a non-negative integer, got ${estimate}`);
   }
+  return key;
 }
 
 function metadataBytes(metadata: Uint8Array | BackupMetadata): Uint8Array {
@@ -295,20 +299,20 @@ function paddingLength(scheme: PaddingScheme, largestBlock: number, compressed: 
  * @throws {TypeError | RangeError} on a bad argument (before anything is yielded).
  * @throws {BackupError} `INVALID_METADATA` when `metadata` is given as a malformed object.
  */
-export async function* encryptBackup(
+export async function* encryptBackupStream(
   backupInfo: Uint8Array,
   frames: FrameInput,
   options: EncryptBackupOptions,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   assertBytes(backupInfo, 'backupInfo');
-  checkOptions(options);
+  const key = checkOptions(options);
   const header = options.metadata === undefined ? undefined : encodeModernHeader(metadataBytes(options.metadata));
   const backend = options.backend ?? defaultAsyncBackend();
-  const iv = options.iv?.slice() ?? randomBytes(IV_LENGTH, options.random);
+  const iv = options.iv?.slice() ?? randomBytes(BACKUP_IV_LENGTH, options.random);
 
   if (header !== undefined) yield header;
   yield iv;
-  const enc = new Encryptor(backend, options.key, iv);
+  const enc = new Encryptor(backend, key, iv);
   const gz = new GzipWriter(backend, options.level ?? DEFAULT_GZIP_LEVEL, enc.add);
   const schedule = new Schedule(gz, options.estimatedTotalLength);
 
@@ -350,42 +354,18 @@ export async function* encryptBackup(
 }
 
 /**
- * {@link encryptBackup} into one `Uint8Array`.
+ * {@link encryptBackupStream} into one `Uint8Array`.
  *
  * @throws {TypeError | RangeError} on a bad argument.
  */
-export async function encryptBackupToBytes(
+export async function encryptBackup(
   backupInfo: Uint8Array,
   frames: FrameInput,
   options: EncryptBackupOptions,
 ): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  for await (const chunk of encryptBackup(backupInfo, frames, options)) parts.push(chunk);
+  for await (const chunk of encryptBackupStream(backupInfo, frames, options)) parts.push(chunk);
   return concatByteList(parts);
-}
-
-/**
- * {@link encryptBackup} as a WHATWG `ReadableStream` (pull-based: frames are read as the consumer
- * reads). Needs `globalThis.ReadableStream`.
- *
- * @throws {TypeError | RangeError} on a bad argument (when the stream is first read).
- */
-export function encryptBackupToStream(
-  backupInfo: Uint8Array,
-  frames: FrameInput,
-  options: EncryptBackupOptions,
-): ReadableStream<Uint8Array> {
-  const it = encryptBackup(backupInfo, frames, options);
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const r = await it.next();
-      if (r.done) controller.close();
-      else controller.enqueue(r.value);
-    },
-    async cancel() {
-      await it.return();
-    },
-  });
 }
 
 /** The length `varint(len(message)) || message` takes. */

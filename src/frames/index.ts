@@ -1,4 +1,7 @@
-/** Frames: the backup schema codec, the frame stream and the JSON forms. */
+/**
+ * `sbackup/frames`: the backup schema codec (uint64 fields are bigint), the varint-delimited frame
+ * stream, the JSON forms and unknown fields. The generated message classes are in `sbackup/schema`.
+ */
 
 export {
   type BackupInfo,
@@ -40,12 +43,10 @@ export type {
   StandardMessage,
   StickerPack,
 } from './schema.js';
-export { signal, svrb } from './schema.js';
 export {
   type BackupRecord,
   BackupStreamDecoder,
   BackupStreamEncoder,
-  type ByteSource,
   DEFAULT_MAX_FRAME_BYTES,
   type DecodedBackup,
   decodeBackup,

@@ -12,6 +12,13 @@
  */
 
 import { BackupError } from '../errors.js';
+import {
+  emptyInput,
+  frameTooLarge,
+  invalidLengthPrefix,
+  messageName,
+  truncatedFrame,
+} from '../internal/frameErrors.js';
 import { assertBytes, concatByteList } from '../internal/bytes.js';
 import { type ByteSource, iterateBytes } from '../internal/stream.js';
 import {
@@ -84,11 +91,11 @@ function checkOptions(options: FrameStreamOptions): { maxFrame: number; maxVarin
   return { maxFrame, maxVarint };
 }
 
-const what = (index: number) => (index === 0 ? 'BackupInfo' : `frame ${index}`);
+const what = messageName;
 
 /**
  * Synchronous push splitter: feed chunks of any size with {@link FrameSplitter.push}, get the
- * complete messages, call {@link FrameSplitter.end} at the end of input. Holds at most one
+ * complete messages, call {@link FrameSplitter.finish} at the end of input. Holds at most one
  * incomplete message (plus up to 5 prefix bytes).
  */
 export class FrameSplitter {
@@ -174,11 +181,7 @@ export class FrameSplitter {
         length = r.value;
       }
       if (length > this.#maxFrame) {
-        throw new BackupError(
-          'FRAME_TOO_LARGE',
-          `${what(this.#index)} at byte ${this.#start} is ${length} bytes, above the limit of ${this.#maxFrame}`,
-          { offset: this.#start, frameIndex: this.#index, length, limit: this.#maxFrame },
-        );
+        throw frameTooLarge(this.#index, this.#start, length, this.#maxFrame);
       }
       if (end - pos >= length) {
         out.push({ index: this.#index++, offset: this.#start, bytes: chunk.slice(pos, pos + length) });
@@ -197,31 +200,20 @@ export class FrameSplitter {
    * @throws {BackupError} `EMPTY_INPUT` when no byte was pushed, `TRUNCATED_FRAME` when the input
    * ends inside a message or its length prefix.
    */
-  end(): void {
-    if (this.#offset === 0)
-      throw new BackupError('EMPTY_INPUT', 'the backup plaintext is empty', { offset: 0, frameIndex: 0 });
+  finish(): void {
+    if (this.#offset === 0) throw emptyInput();
     if (this.#body !== undefined || this.#prefixLength > 0) {
       const detail =
         this.#body !== undefined
           ? `has ${this.#filled} of its ${this.#body.length} bytes`
           : 'ends inside its length prefix';
-      throw new BackupError(
-        'TRUNCATED_FRAME',
-        `${what(this.#index)} at byte ${this.#start} is truncated: it ${detail}`,
-        {
-          offset: this.#start,
-          frameIndex: this.#index,
-        },
-      );
+      throw truncatedFrame(this.#index, this.#start, detail);
     }
   }
 
   #badVarint(reason: 'truncated' | 'too-long' | 'too-large'): never {
     const why = reason === 'too-large' ? 'exceeds 2^32-1' : `is longer than ${this.#maxVarint} bytes`;
-    throw new BackupError('INVALID_VARINT', `length prefix of ${what(this.#index)} at byte ${this.#start} ${why}`, {
-      offset: this.#start,
-      frameIndex: this.#index,
-    });
+    throw invalidLengthPrefix(this.#index, this.#start, why);
   }
 }
 
@@ -267,8 +259,8 @@ export class BackupStreamDecoder {
    * Declares the end of input.
    * @throws {BackupError} `EMPTY_INPUT` or `TRUNCATED_FRAME`.
    */
-  end(): void {
-    this.#splitter.end();
+  finish(): void {
+    this.#splitter.finish();
   }
 }
 
@@ -318,7 +310,7 @@ export async function* splitBackupStream(
 ): AsyncGenerator<RawMessage> {
   const splitter = new FrameSplitter(options);
   for await (const chunk of iterateBytes(source)) yield* splitter.push(chunk);
-  splitter.end();
+  splitter.finish();
 }
 
 /**
@@ -362,7 +354,7 @@ export function decodeBackup(bytes: Uint8Array, options: FrameStreamOptions = {}
   assertBytes(bytes, 'bytes');
   const decoder = new BackupStreamDecoder(options);
   const records = decoder.push(bytes);
-  decoder.end();
+  decoder.finish();
   let backupInfo: BackupInfo | undefined;
   const frames: Frame[] = [];
   for (const r of records) {

@@ -26,7 +26,7 @@
 
 import { defaultBackend } from '../backends/auto.js';
 import type { CryptoBackend } from '../backends/types.js';
-import { encryptBackup, type PaddingScheme } from '../container/writer.js';
+import { encryptBackupStream, type PaddingScheme } from '../container/writer.js';
 import { BackupError } from '../errors.js';
 import { decodeFrame } from '../frames/codec.js';
 import { type FrameStreamOptions, splitBackupStream } from '../frames/stream.js';
@@ -580,7 +580,7 @@ async function createLocked(
   let bytesWritten = mediaBytesWritten;
   bytesWritten += await storage.put(
     `${tmp}/main`,
-    encryptBackup(scan.backupInfo, framesAgain(options.frames, backend, scan.digest, stream), {
+    encryptBackupStream(scan.backupInfo, framesAgain(options.frames, backend, scan.digest, stream), {
       key: keys.messageBackupKey,
       ...(options.backend === undefined ? {} : { backend: options.backend }),
       ...(options.padding === undefined ? {} : { padding: options.padding }),

@@ -203,11 +203,15 @@ export async function openLocalSnapshot(
     frames: frames(),
     media,
     readMedia: (entry) =>
-      decryptAttachmentStream(() => storage.get(entry.path), entry.localKey, {
-        size: entry.size,
-        plaintextHash: entry.plaintextHash,
-        ...(options.backend === undefined ? {} : { backend: options.backend }),
-      }),
+      decryptAttachmentStream(
+        { length: ciphertextSize(entry.size), open: () => storage.get(entry.path) },
+        entry.localKey,
+        {
+          size: entry.size,
+          plaintextHash: entry.plaintextHash,
+          ...(options.backend === undefined ? {} : { backend: options.backend }),
+        },
+      ),
   };
 }
 

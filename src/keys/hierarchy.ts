@@ -4,17 +4,14 @@
  * synchronous; see docs/format.md for the diagram.
  */
 
-import { x25519 } from '@noble/curves/ed25519.js';
 import { assertBytes, assertString, concatBytes, utf8, uuidToBytes } from '../internal/bytes.js';
 import { randomBytes, type RandomSource } from '../random.js';
 import {
   ACI_LENGTH,
   BACKUP_ID_LENGTH,
   BACKUP_KEY_LENGTH,
-  DJB_KEY_TYPE,
   FORWARD_SECRECY_TOKEN_LENGTH,
   LABEL_BACKUP_ID,
-  LABEL_BACKUP_ID_KEYPAIR,
   LABEL_BACKUP_KEY,
   LABEL_LOCAL_METADATA_KEY,
   LABEL_MEDIA_ENCRYPTION_KEY,
@@ -37,14 +34,6 @@ export interface SplitKey {
   readonly aesKey: Uint8Array;
 }
 
-/** The backup-id key pair (Curve25519, as libsignal serializes it). */
-export interface BackupIdKeyPair {
-  /** 32-byte clamped X25519 private key. */
-  readonly privateKey: Uint8Array;
-  /** 33-byte public key: `0x05` then the X25519 u-coordinate. */
-  readonly publicKey: Uint8Array;
-}
-
 /** An ACI as a UUID string or its 16 bytes. */
 export type Aci = string | Uint8Array;
 
@@ -53,7 +42,7 @@ function splitHmacFirst(data: Uint8Array): SplitKey {
   return { hmacKey: data.slice(0, SPLIT_KEY_HALF), aesKey: data.slice(SPLIT_KEY_HALF) };
 }
 
-function aciBytes(aci: Aci): Uint8Array {
+export function aciBytes(aci: Aci): Uint8Array {
   if (typeof aci === 'string') return uuidToBytes(aci, 'aci');
   assertBytes(aci, 'aci', ACI_LENGTH);
   return aci;
@@ -93,24 +82,6 @@ export function deriveSvrKey(recoveryKey: string): Uint8Array {
 export function deriveBackupId(backupKey: Uint8Array, aci: Aci): Uint8Array {
   assertBytes(backupKey, 'backupKey', BACKUP_KEY_LENGTH);
   return hkdfSha256(backupKey, undefined, concatBytes(utf8(LABEL_BACKUP_ID), aciBytes(aci)), BACKUP_ID_LENGTH);
-}
-
-/**
- * The backup-id key pair (used to sign backup-auth credential presentations):
- * HKDF(backupKey, no salt, "20241024_SIGNAL_BACKUP_ID_KEYPAIR:" || ACI), clamped as an X25519 key.
- *
- * @throws {RangeError} when `backupKey` is not 32 bytes or `aci` not 16 bytes.
- * @throws {TypeError} when `aci` is not a UUID string or bytes.
- */
-export function deriveBackupIdKeyPair(backupKey: Uint8Array, aci: Aci): BackupIdKeyPair {
-  assertBytes(backupKey, 'backupKey', BACKUP_KEY_LENGTH);
-  const privateKey = hkdfSha256(backupKey, undefined, concatBytes(utf8(LABEL_BACKUP_ID_KEYPAIR), aciBytes(aci)), 32);
-  // X25519 clamping (RFC 7748 section 5), as libsignal stores the private key.
-  privateKey[0]! &= 248;
-  privateKey[31]! &= 127;
-  privateKey[31]! |= 64;
-  const publicKey = concatBytes(Uint8Array.of(DJB_KEY_TYPE), x25519.getPublicKey(privateKey));
-  return { privateKey, publicKey };
 }
 
 /**

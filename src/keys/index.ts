@@ -1,3 +1,5 @@
+/** `sbackup/keys`: the recovery key, the key hierarchy (format §2), forward-secrecy token pairs and metadata. */
+
 export * as keyConstants from './constants.js';
 export { hkdfSha256 } from './hkdf.js';
 export {
@@ -7,12 +9,11 @@ export {
   isValidRecoveryKey,
   normalizeRecoveryKey,
 } from './recoveryKey.js';
+export { type BackupIdKeyPair, deriveBackupIdKeyPair } from './backupIdKeyPair.js';
 export {
   type Aci,
-  type BackupIdKeyPair,
   type SplitKey,
   deriveBackupId,
-  deriveBackupIdKeyPair,
   deriveBackupKey,
   deriveLocalMetadataKey,
   deriveMediaEncryptionKey,
@@ -37,3 +38,10 @@ export {
   encryptForwardSecrecyToken,
   recoverForwardSecrecyToken,
 } from './forwardSecrecy.js';
+export {
+  type BackupKeyInput,
+  isRecoveryKeyInput,
+  type MessageBackupKey,
+  type RecoveryKeyInput,
+  resolveMessageBackupKey,
+} from './input.js';

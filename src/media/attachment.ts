@@ -121,7 +121,7 @@ class EncryptCore {
     }
     this.engine = new CbcHmacEncryptEngine(aesKey, hmacKey, iv, backend, (bytes) => {
       this.blobHash.update(bytes);
-      this.incremental?.update(bytes);
+      this.incremental?.push(bytes);
     });
   }
 
@@ -160,7 +160,7 @@ class EncryptCore {
         digest: this.blobHash.digest(),
       };
       if (this.incremental !== undefined) {
-        this.info.incrementalMac = this.incremental.digest();
+        this.info.incrementalMac = this.incremental.finish();
         this.info.incrementalMacChunkSize = this.incremental.chunkSize;
       }
       return last;

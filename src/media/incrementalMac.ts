@@ -77,9 +77,9 @@ export class IncrementalMacDigester {
     this.mac = backend.hmacSha256(key);
   }
 
-  /** Adds bytes. @throws {Error} after `digest()`. */
-  update(data: Uint8Array): void {
-    if (this.done) throw new Error('IncrementalMacDigester: update() after digest()');
+  /** Adds bytes. @throws {Error} after `finish()`. */
+  push(data: Uint8Array): void {
+    if (this.done) throw new Error('IncrementalMacDigester: push() after finish()');
     let offset = 0;
     while (offset < data.length) {
       const take = Math.min(this.chunkSize - this.filled, data.length - offset);
@@ -94,8 +94,8 @@ export class IncrementalMacDigester {
   }
 
   /** Finishes: the boundary MACs followed by the final MAC. @throws {Error} when called twice. */
-  digest(): Uint8Array {
-    if (this.done) throw new Error('IncrementalMacDigester: digest() called twice');
+  finish(): Uint8Array {
+    if (this.done) throw new Error('IncrementalMacDigester: finish() called twice');
     this.done = true;
     this.macs.push(this.mac.digest());
     return concatByteList(this.macs);
@@ -115,8 +115,8 @@ export function incrementalMac(
 ): Uint8Array {
   assertBytes(data, 'data');
   const d = new IncrementalMacDigester(key, chunkSize, backend);
-  d.update(data);
-  return d.digest();
+  d.push(data);
+  return d.finish();
 }
 
 /**

@@ -1,4 +1,4 @@
-/** Media: the attachment format, names and ids, the media tier, and the incremental MAC. */
+/** `sbackup/media`: the attachment format, names and ids, the media tier, and the incremental MAC. */
 
 export {
   type AttachmentInfo,
@@ -37,7 +37,6 @@ export {
   thumbnailMediaName,
 } from './names.js';
 export { cbcHmacSize, ciphertextSize, mediaTierCiphertextSize, paddedSize } from './padding.js';
-export type { BlobLike, ByteSource, RereadableSource } from './source.js';
 export {
   type DecryptThumbnailOptions,
   decryptFromMediaTier,

@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LocalMediaRequest, LocalMediaSource } from '../incremental/localFolder.js';
-import type { ByteSource } from '../media/source.js';
+import type { RereadableSource } from '../media/source.js';
 
 async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -60,7 +60,7 @@ export function directoryMediaSource(dir: string): LocalMediaSource & {
     for (const list of map.values()) list.sort();
     return map;
   };
-  const source = async (request: LocalMediaRequest): Promise<ByteSource | (() => ByteSource) | undefined> => {
+  const source = async (request: LocalMediaRequest): Promise<RereadableSource | undefined> => {
     bySize ??= index();
     const candidates = (await bySize).get(request.size) ?? [];
     let found: string | undefined;
@@ -77,7 +77,7 @@ export function directoryMediaSource(dir: string): LocalMediaSource & {
     }
     if (found === undefined) return undefined;
     const path = found;
-    return () => readFileChunks(path);
+    return { length: request.size, open: () => readFileChunks(path) };
   };
   return Object.defineProperty(source, 'filesHashed', { get: () => hashes.size }) as LocalMediaSource & {
     readonly filesHashed: number;

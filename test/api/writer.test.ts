@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BackupReader } from '../../src/api/reader.js';
-import { generateSyntheticAccount, type SyntheticAccount } from '../../src/api/synthetic.js';
+import { generateSyntheticAccount, type SyntheticAccount } from '../../src/testing/synthetic.js';
 import { type BackupContent, type BackupWriteResult, BackupWriter } from '../../src/api/writer.js';
 import { isBackupError } from '../../src/errors.js';
 import { encodeFrame, type Frame } from '../../src/frames/codec.js';
@@ -32,7 +32,7 @@ function expectedFrames(acc: SyntheticAccount, purpose: BackupPurpose): string[]
 async function roundTrip(acc: SyntheticAccount, purpose: BackupPurpose) {
   const key = { recoveryKey: acc.recoveryKey, aci: acc.aci };
   const { bytes, result } = await new BackupWriter({ purpose, key }).writeToBytes(acc.backupContent());
-  const reader = await BackupReader.open(bytes, key);
+  const reader = await BackupReader.open(bytes, { key });
   const got: string[] = [];
   for await (const f of reader.frames()) got.push(toHex(encodeFrame(f)));
   return { bytes, result, reader, got };
@@ -176,9 +176,11 @@ describe('BackupWriter -> BackupReader', () => {
     const { bytes, result } = await new BackupWriter({ purpose: 'remote', key }).writeToBytes(acc.backupContent());
     expect(toHex(bytes.subarray(0, 8))).toBe('534241434b555001'); // "SBACKUP\x01" (format §3.1)
     expect(result.metadata).toBeDefined();
-    const reader = await BackupReader.open(bytes, key);
+    const reader = await BackupReader.open(bytes, { key });
     expect(reader.layout).toBe('modern');
-    await expect(BackupReader.open(bytes, { recoveryKey: acc.recoveryKey, aci: acc.aci })).rejects.toMatchObject({
+    await expect(
+      BackupReader.open(bytes, { key: { recoveryKey: acc.recoveryKey, aci: acc.aci } }),
+    ).rejects.toMatchObject({
       code: 'MAC_MISMATCH',
     });
   });

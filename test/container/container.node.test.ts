@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pureBackend } from '../../src/backends/pure.js';
 import { webCryptoBackend } from '../../src/backends/webcrypto.js';
-import { encryptBackupToBytes } from '../../src/container/writer.js';
+import { encryptBackup } from '../../src/container/writer.js';
 import { nodeBackend } from '../../src/node/backend.js';
 import { fileSource } from '../../src/node/file.js';
 import { INFO, KEY, readAll, sampleFrames } from './helpers.js';
@@ -20,7 +20,7 @@ describe('node file source', () => {
     const dir = await mkdtemp(join(tmpdir(), 'sbackup-'));
     try {
       const frames = sampleFrames(20);
-      const file = await encryptBackupToBytes(INFO, frames, { key: KEY, metadata: METADATA, backend: nodeBackend });
+      const file = await encryptBackup(INFO, frames, { key: KEY, metadata: METADATA, backend: nodeBackend });
       const path = join(dir, 'backup.bin');
       await writeFile(path, file);
       for (const backend of ALL) {

@@ -10,7 +10,7 @@ import { concatByteList } from '../../src/internal/bytes.js';
 import { encodeBytesField } from '../../src/internal/wire.js';
 import type { SplitKey } from '../../src/keys/hierarchy.js';
 import { openBackup, type OpenBackupOptions } from '../../src/container/reader.js';
-import type { BackupSource } from '../../src/container/sources.js';
+import type { RereadableSource } from '../../src/container/sources.js';
 import { joinDelimited } from '../helpers/delimited.js';
 
 export const KEY: SplitKey = { hmacKey: new Uint8Array(32).fill(0x11), aesKey: new Uint8Array(32).fill(0x22) };
@@ -39,7 +39,7 @@ export function sampleFrames(items = 50): Uint8Array[] {
 }
 
 /** Reads everything a backup releases, recording each item before the error (if any). */
-export async function readAll(source: BackupSource, options: OpenBackupOptions) {
+export async function readAll(source: RereadableSource, options: OpenBackupOptions) {
   const seen: Uint8Array[] = [];
   try {
     const b = await openBackup(source, options);

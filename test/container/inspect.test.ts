@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { pureBackend } from '../../src/backends/pure.js';
 import { inspectBackup } from '../../src/container/inspect.js';
 import type { ReopenableSource } from '../../src/container/sources.js';
-import { encryptBackupToBytes } from '../../src/container/writer.js';
+import { encryptBackup } from '../../src/container/writer.js';
 import { toHex } from '../../src/internal/bytes.js';
 import { codeOf, INFO, KEY, sampleFrames } from './helpers.js';
 
@@ -21,7 +21,7 @@ function lyingSource(file: Uint8Array, claimed: number): ReopenableSource {
 
 describe('inspectBackup', () => {
   it('reads the layout, IV, sizes and MAC of a legacy file', async () => {
-    const file = await encryptBackupToBytes(INFO, sampleFrames(5), { key: KEY, backend: pureBackend });
+    const file = await encryptBackup(INFO, sampleFrames(5), { key: KEY, backend: pureBackend });
     const r = await inspectBackup(file);
     expect(r.layout).toBe('legacy');
     expect(r.totalLength).toBe(file.length);
@@ -32,7 +32,7 @@ describe('inspectBackup', () => {
   });
 
   it('reports TRUNCATED when the source ends before its stated length', async () => {
-    const file = await encryptBackupToBytes(INFO, sampleFrames(5), { key: KEY, backend: pureBackend });
+    const file = await encryptBackup(INFO, sampleFrames(5), { key: KEY, backend: pureBackend });
     // The last 16 bytes missing (the MAC cut), and a source far shorter than stated (the IV cut too).
     for (const [data, claimed] of [
       [file.subarray(0, file.length - 16), file.length],

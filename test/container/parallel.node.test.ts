@@ -9,7 +9,7 @@ import { createDecipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { pureBackend } from '../../src/backends/pure.js';
 import { webCryptoBackend } from '../../src/backends/webcrypto.js';
-import { encryptBackupToBytes } from '../../src/container/writer.js';
+import { encryptBackup } from '../../src/container/writer.js';
 import { nodeBackend } from '../../src/node/backend.js';
 import { delimited, equalBytes, frame, INFO, KEY, readAll, text } from './helpers.js';
 
@@ -24,7 +24,7 @@ describe('node backend, parallel deflate', () => {
       frames.push(frame(i % 5000 === 4999 ? 2 : 4, body));
     }
     frames.push(frame(4, new Uint8Array(3 * 2 ** 20).fill(0x62)));
-    const file = await encryptBackupToBytes(INFO, frames, { key: KEY, backend: nodeBackend, padding: 'none' });
+    const file = await encryptBackup(INFO, frames, { key: KEY, backend: nodeBackend, padding: 'none' });
     for (const backend of [nodeBackend, pureBackend, webCryptoBackend]) {
       const r = await readAll(file, { key: KEY, backend });
       expect(r.ok, backend.name).toBe(true);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { pureBackend } from '../../src/backends/pure.js';
 import { webCryptoBackend } from '../../src/backends/webcrypto.js';
 import type { ReopenableSource } from '../../src/container/sources.js';
-import { encryptBackupToBytes } from '../../src/container/writer.js';
+import { encryptBackup } from '../../src/container/writer.js';
 import { codeOf, equalBytes, INFO, KEY, readAll, sampleFrames } from './helpers.js';
 import { METADATA } from './suite.js';
 
@@ -45,7 +45,7 @@ describe('sources that reuse their buffer (readInto)', () => {
   for (const backend of [pureBackend, webCryptoBackend]) {
     for (const step of [7, 4096, 100_000, 2 ** 22]) {
       it(`${backend.name}: chunks of up to ${step} bytes read back exactly`, async () => {
-        const file = await encryptBackupToBytes(INFO, frames, { key: KEY, metadata: METADATA, backend });
+        const file = await encryptBackup(INFO, frames, { key: KEY, metadata: METADATA, backend });
         const { source, calls } = reusingSource(file, step);
         const r = await readAll(source, { key: KEY, backend });
         expect(r.ok).toBe(true);
@@ -59,7 +59,7 @@ describe('sources that reuse their buffer (readInto)', () => {
   }
 
   it('a flipped ciphertext byte is still a MAC mismatch, nothing released', async () => {
-    const file = await encryptBackupToBytes(INFO, frames, { key: KEY, backend: pureBackend });
+    const file = await encryptBackup(INFO, frames, { key: KEY, backend: pureBackend });
     file[file.length - 100]! ^= 1;
     const r = await readAll(reusingSource(file, 4096).source, { key: KEY, backend: pureBackend });
     expect(r.ok).toBe(false);

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { CryptoBackend } from '../../src/backends/types.js';
 import { encodeModernHeader, MAGIC } from '../../src/container/layout.js';
 import { openBackupSinglePass } from '../../src/container/reader.js';
-import { encryptBackup, encryptBackupToBytes, encryptBackupToStream } from '../../src/container/writer.js';
+import { encryptBackup, encryptBackupStream } from '../../src/container/writer.js';
+import { toReadableStream } from '../../src/internal/stream.js';
 import { concatByteList } from '../../src/internal/bytes.js';
 import { encodeVarint } from '../../src/internal/wire.js';
 import { type BackupMetadata, encodeBackupMetadata } from '../../src/keys/forwardSecrecy.js';
@@ -38,7 +39,7 @@ export function containerSuite(backend: CryptoBackend, peers: CryptoBackend[]): 
     it('round-trips both layouts, to bytes, to a stream, read by every backend', async () => {
       const frames = sampleFrames();
       for (const metadata of [undefined, METADATA, encodeBackupMetadata(METADATA)]) {
-        const file = await encryptBackupToBytes(INFO, frames, { ...opts, metadata });
+        const file = await encryptBackup(INFO, frames, { ...opts, metadata });
         expect(equalBytes(file.subarray(0, 8), MAGIC)).toBe(metadata !== undefined);
         for (const reader of peers) {
           const r = await readAll(file, { key: KEY, backend: reader });
@@ -53,11 +54,13 @@ export function containerSuite(backend: CryptoBackend, peers: CryptoBackend[]): 
         }
         const streamed = new Uint8Array(
           await new Response(
-            encryptBackupToStream(INFO, frames, {
-              ...opts,
-              metadata,
-              iv: file.subarray(metadata ? 109 : 0).subarray(0, 16),
-            }),
+            toReadableStream(
+              encryptBackupStream(INFO, frames, {
+                ...opts,
+                metadata,
+                iv: file.subarray(metadata ? 109 : 0).subarray(0, 16),
+              }),
+            ),
           ).arrayBuffer(),
         );
         const r2 = await readAll(streamed, { key: KEY, backend });
@@ -70,7 +73,7 @@ export function containerSuite(backend: CryptoBackend, peers: CryptoBackend[]): 
       async function* asyncFrames() {
         for (const f of frames) yield f;
       }
-      const file = await encryptBackupToBytes(INFO, asyncFrames(), { ...opts, metadata: METADATA });
+      const file = await encryptBackup(INFO, asyncFrames(), { ...opts, metadata: METADATA });
       for (const source of [new Blob([file.slice()]), chunked(file, 1), chunked(file, 17), chunked(file, 4096)]) {
         const r = await readAll(source, { key: KEY, backend });
         expect(r.ok).toBe(true);
@@ -80,17 +83,17 @@ export function containerSuite(backend: CryptoBackend, peers: CryptoBackend[]): 
 
     it('pads to at least 64 KiB with randomized padding; bucketed and none on request', async () => {
       const frames = sampleFrames(3);
-      const rnd = await encryptBackupToBytes(INFO, frames, { ...opts, normal: zeroNormal });
+      const rnd = await encryptBackup(INFO, frames, { ...opts, normal: zeroNormal });
       // 16 IV + ciphertext of >= 65536 bytes (PKCS#7 adds 1..16) + 32 MAC.
       expect(rnd.length).toBeGreaterThanOrEqual(16 + 65536 + 32);
-      const none = await encryptBackupToBytes(INFO, frames, { ...opts, padding: 'none' });
-      const bucketed = await encryptBackupToBytes(INFO, frames, { ...opts, padding: 'bucketed' });
+      const none = await encryptBackup(INFO, frames, { ...opts, padding: 'none' });
+      const bucketed = await encryptBackup(INFO, frames, { ...opts, padding: 'bucketed' });
       expect(none.length).toBeLessThan(bucketed.length);
       for (const f of [rnd, none, bucketed]) expect((await readAll(f, { key: KEY, backend })).ok).toBe(true);
     });
 
     it('wrong key: MAC_MISMATCH before anything is released', async () => {
-      const file = await encryptBackupToBytes(INFO, sampleFrames(2), opts);
+      const file = await encryptBackup(INFO, sampleFrames(2), opts);
       const r = await readAll(file, { key: OTHER_KEY, backend });
       expect(codeOf(r.error)).toBe('MAC_MISMATCH');
       expect((r.error as Error).message).toMatch(/wrong recovery key .*or damaged file/);
@@ -98,7 +101,7 @@ export function containerSuite(backend: CryptoBackend, peers: CryptoBackend[]): 
     });
 
     it('every flipped byte from the IV to the end, every truncation: rejected, nothing released', async () => {
-      const file = await encryptBackupToBytes(INFO, [frame(4, new Uint8Array([1, 2, 3]))], {
+      const file = await encryptBackup(INFO, [frame(4, new Uint8Array([1, 2, 3]))], {
         ...opts,
         metadata: METADATA,
         padding: 'none',
@@ -120,7 +123,7 @@ export function containerSuite(backend: CryptoBackend, peers: CryptoBackend[]): 
     });
 
     it('header structure: magic, version, length prefix and field tags', async () => {
-      const file = await encryptBackupToBytes(INFO, sampleFrames(1), { ...opts, metadata: METADATA, padding: 'none' });
+      const file = await encryptBackup(INFO, sampleFrames(1), { ...opts, metadata: METADATA, padding: 'none' });
       const version = file.slice();
       version[7] = 2;
       expect(codeOf((await readAll(version, opts)).error)).toBe('UNSUPPORTED_VERSION');
@@ -198,7 +201,7 @@ export function containerSuite(backend: CryptoBackend, peers: CryptoBackend[]): 
     });
 
     it('single pass: releases frames, then MAC_MISMATCH at the end for a tampered file', async () => {
-      const file = await encryptBackupToBytes(INFO, sampleFrames(3), { ...opts, padding: 'none' });
+      const file = await encryptBackup(INFO, sampleFrames(3), { ...opts, padding: 'none' });
       const ok = await openBackupSinglePass(chunked(file, 1000).open(), opts);
       let n = 0;
       for await (const _ of ok.frames) n++;
@@ -215,10 +218,10 @@ export function containerSuite(backend: CryptoBackend, peers: CryptoBackend[]): 
 
     it('rejects bad arguments with TypeError/RangeError', async () => {
       await expect(
-        encryptBackupToBytes(INFO, [], { key: { hmacKey: new Uint8Array(3), aesKey: KEY.aesKey } }),
+        encryptBackup(INFO, [], { key: { hmacKey: new Uint8Array(3), aesKey: KEY.aesKey } }),
       ).rejects.toThrow(RangeError);
-      await expect(encryptBackupToBytes(INFO, [], { ...opts, level: 12 })).rejects.toThrow(RangeError);
-      await expect(encryptBackupToBytes(INFO, [], { ...opts, iv: new Uint8Array(3) })).rejects.toThrow(RangeError);
+      await expect(encryptBackup(INFO, [], { ...opts, level: 12 })).rejects.toThrow(RangeError);
+      await expect(encryptBackup(INFO, [], { ...opts, iv: new Uint8Array(3) })).rejects.toThrow(RangeError);
       const r = await readAll({ nope: 1 } as never, opts);
       expect(r.error).toBeInstanceOf(TypeError);
     });
@@ -237,7 +240,7 @@ export function containerSuite(backend: CryptoBackend, peers: CryptoBackend[]): 
             const key = { hmacKey: keyBytes.slice(0, 32), aesKey: keyBytes.slice(32) };
             const frames = items.map((x) => frame(x.kind, x.body));
             const out: Uint8Array[] = [];
-            for await (const c of encryptBackup(INFO, frames, {
+            for await (const c of encryptBackupStream(INFO, frames, {
               key,
               backend,
               level,

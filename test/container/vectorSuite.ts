@@ -12,7 +12,7 @@ import encryptVectors from '../../vectors/container/encrypt.json' with { type: '
 import negativeVectors from '../../vectors/container/negative.json' with { type: 'json' };
 import type { CryptoBackend } from '../../src/backends/types.js';
 import { openBackup } from '../../src/container/reader.js';
-import { encryptBackupToBytes, type PaddingScheme } from '../../src/container/writer.js';
+import { encryptBackup, type PaddingScheme } from '../../src/container/writer.js';
 import { concatByteList, fromHex, toHex } from '../../src/internal/bytes.js';
 import { encodeVarint } from '../../src/internal/wire.js';
 import type { SplitKey } from '../../src/keys/hierarchy.js';
@@ -32,7 +32,7 @@ export async function encryptCase(c: (typeof encryptVectors.cases)[number], back
   const [info, ...frames] = splitDelimited(plaintext);
   const draw = 'normalDraw' in c ? (c.normalDraw as number) : undefined;
   const estimate = 'estimatedTotalLength' in c ? (c.estimatedTotalLength as number) : undefined;
-  return encryptBackupToBytes(info!, frames, {
+  return encryptBackup(info!, frames, {
     key: keyOf(encryptVectors.keys, c.layout),
     ...(c.layout === 'modern' ? { metadata: fromHex(encryptVectors.metadata) } : {}),
     level: c.level,

@@ -43,7 +43,7 @@ function decodeChunked(bytes: Uint8Array, cuts: number[]) {
     out.push(...dec.push(bytes.subarray(prev, cut)));
     prev = cut;
   }
-  dec.end();
+  dec.finish();
   return out;
 }
 

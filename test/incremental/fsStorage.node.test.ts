@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isBackupError } from '../../src/errors.js';
 import { concatBytes, toHex, utf8 } from '../../src/internal/bytes.js';
-import { withFaults } from '../../src/incremental/faults.js';
+import { withFaults } from '../../src/testing/faults.js';
 import { createLocalBackup } from '../../src/incremental/localFolder.js';
 import { listLocalBackups, openLocalSnapshot, verifyLocalBackup } from '../../src/incremental/localRead.js';
 import { type BackupStorage, MemoryStorage, readAll } from '../../src/incremental/storage.js';

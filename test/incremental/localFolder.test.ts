@@ -13,7 +13,7 @@ import {
 } from '../../src/keys/hierarchy.js';
 import { decryptAttachment } from '../../src/media/attachment.js';
 import { ciphertextSize } from '../../src/media/padding.js';
-import { withFaults } from '../../src/incremental/faults.js';
+import { withFaults } from '../../src/testing/faults.js';
 import { createLocalBackup, mediaFilePath } from '../../src/incremental/localFolder.js';
 import { decodeFilesList, decodeLocalMetadata } from '../../src/incremental/localFormat.js';
 import { listLocalBackups, openLocalSnapshot, verifyLocalBackup } from '../../src/incremental/localRead.js';

@@ -7,13 +7,13 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encryptBackupToBytes } from '../../src/container/writer.js';
+import { encryptBackup } from '../../src/container/writer.js';
 import { isBackupError } from '../../src/errors.js';
 import { encodeFrame } from '../../src/frames/codec.js';
 import { splitBackupStream } from '../../src/frames/stream.js';
 import { concatBytes, toHex, utf8 } from '../../src/internal/bytes.js';
 import { encodeVarint } from '../../src/internal/wire.js';
-import { withFaults } from '../../src/incremental/faults.js';
+import { withFaults } from '../../src/testing/faults.js';
 import { createLocalBackup, localBackupKeys, pruneLocalBackups } from '../../src/incremental/localFolder.js';
 import { encodeFilesList } from '../../src/incremental/localFormat.js';
 import { listLocalBackups, openLocalSnapshot, verifyLocalBackup } from '../../src/incremental/localRead.js';
@@ -366,7 +366,7 @@ describe('only readable snapshots are written, and verify proves it', () => {
     await createLocalBackup(storage, { ...keys, frames: makeFrames(media), media: mediaSource(media), now: T0 });
     // Re-encrypt main with a frame no decoder accepts (what an encoder without the check wrote).
     const msgs = await messages(makeFrames(media));
-    const main = await encryptBackupToBytes(msgs[0]!, [...msgs.slice(1), surrogateFrame()], {
+    const main = await encryptBackup(msgs[0]!, [...msgs.slice(1), surrogateFrame()], {
       key: localBackupKeys(keys).messageBackupKey,
     });
     storage.files.set(`${S0}/main`, main);

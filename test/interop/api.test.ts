@@ -6,7 +6,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { generateSyntheticAccount, type SyntheticAccount } from '../../src/api/synthetic.js';
+import { generateSyntheticAccount, type SyntheticAccount } from '../../src/testing/synthetic.js';
 import { BackupWriter } from '../../src/api/writer.js';
 import { encodeBackupInfo, encodeFrame, type Frame } from '../../src/frames/codec.js';
 import type { ChatItem } from '../../src/frames/schema.js';

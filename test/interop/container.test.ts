@@ -12,7 +12,7 @@ import { pureBackend } from '../../src/backends/pure.js';
 import { webCryptoBackend } from '../../src/backends/webcrypto.js';
 import { openBackup } from '../../src/container/reader.js';
 import { flushInterval, paddingSize } from '../../src/container/sizing.js';
-import { encryptBackupToBytes } from '../../src/container/writer.js';
+import { encryptBackup } from '../../src/container/writer.js';
 import { encodeVarint } from '../../src/internal/wire.js';
 import { createBackupMetadata, encodeBackupMetadata } from '../../src/keys/forwardSecrecy.js';
 import { deriveBackupId, deriveBackupKey, deriveMessageBackupKey } from '../../src/keys/hierarchy.js';
@@ -76,7 +76,7 @@ describe('validate() accepts what our writer makes', () => {
               createBackupMetadata(backupKey, token, [{ encSalt: randomBytes(32), pwSalt: randomBytes(32) }]),
             )
           : undefined;
-        const file = await encryptBackupToBytes(info!, frames, { key: ours, metadata, backend });
+        const file = await encryptBackup(info!, frames, { key: ours, metadata, backend });
         const theirs = new MessageBackupKey({
           backupKey: new Uint8Array(backupKey),
           backupId: new Uint8Array(backupId),

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/internal/bytes.js';
 import {
   deriveBackupId,
-  deriveBackupIdKeyPair,
   deriveBackupKey,
   deriveLocalMetadataKey,
   deriveMediaEncryptionKey,
@@ -12,6 +11,7 @@ import {
   deriveSvrKey,
   deriveThumbnailTransitKey,
 } from '../../src/keys/hierarchy.js';
+import { deriveBackupIdKeyPair } from '../../src/keys/backupIdKeyPair.js';
 import { generateRecoveryKey, isValidRecoveryKey } from '../../src/keys/recoveryKey.js';
 import vectors from '../../vectors/keys.json' with { type: 'json' };
 import { BytesInputStream, libsignal } from './oracle.js';
@@ -100,7 +100,7 @@ describe('key hierarchy against libsignal-client 0.103.0', () => {
 describe('metadata header: wire types libsignal skips', () => {
   // A MetadataPb with known field numbers under another wire type: libsignal-client reads past it.
   it('our reader accepts what libsignal accepts', async () => {
-    const { encryptBackupToBytes } = await import('../../src/container/writer.js');
+    const { encryptBackup } = await import('../../src/container/writer.js');
     const { openBackup } = await import('../../src/container/reader.js');
     const { encodeBackupInfo, encodeFrame } = await import('../../src/frames/codec.js');
     const { concatBytes } = await import('../../src/internal/bytes.js');
@@ -138,7 +138,7 @@ describe('metadata header: wire types libsignal skips', () => {
     ];
     const info = encodeBackupInfo({ version: 1n, backupTimeMs: 1n, mediaRootBackupKey: new Uint8Array(32) });
     for (const [what, metadata] of variants) {
-      const bytes = await encryptBackupToBytes(info, [encodeFrame({ account: { username: 'a' } })], { key, metadata });
+      const bytes = await encryptBackup(info, [encodeFrame({ account: { username: 'a' } })], { key, metadata });
       const theirs = await libsignal.messageBackup.validate(
         theirKey as never,
         libsignal.messageBackup.Purpose.RemoteBackup,

@@ -11,7 +11,6 @@ import {
 } from '../../src/keys/forwardSecrecy.js';
 import {
   deriveBackupId,
-  deriveBackupIdKeyPair,
   deriveBackupKey,
   deriveLocalMetadataKey,
   deriveMediaEncryptionKey,
@@ -20,6 +19,7 @@ import {
   deriveSvrKey,
   deriveThumbnailTransitKey,
 } from '../../src/keys/hierarchy.js';
+import { deriveBackupIdKeyPair } from '../../src/keys/backupIdKeyPair.js';
 import vectors from '../../vectors/keys.json' with { type: 'json' };
 
 describe('vectors/keys.json', () => {

@@ -65,7 +65,11 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('attachments (%s)', (_n
         const { ciphertext, ...fields } = oneShot;
         expect(info).toEqual(fields);
         const back = await collect(
-          decryptAttachmentStream(() => split(streamed, cuts), KEY, { size: n, digest: oneShot.digest, backend }),
+          decryptAttachmentStream({ length: streamed.length, open: () => split(streamed, cuts) }, KEY, {
+            size: n,
+            digest: oneShot.digest,
+            backend,
+          }),
         );
         expect(hex(back)).toBe(hex(pt));
       }),

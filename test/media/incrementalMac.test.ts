@@ -69,8 +69,8 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('incremental MAC (%s)',
         const whole = incrementalMac(data, KAT_KEY, chunk, backend);
         expect(whole.length).toBe(incrementalMacDigestSize(n, chunk));
         const d = new IncrementalMacDigester(KAT_KEY, chunk, backend);
-        for (const piece of split(data, cuts)) d.update(piece);
-        expect(hex(d.digest())).toBe(hex(whole));
+        for (const piece of split(data, cuts)) d.push(piece);
+        expect(hex(d.finish())).toBe(hex(whole));
       }),
       { numRuns: 60 },
     );

@@ -38,9 +38,15 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('media tier (%s)', (_na
       encryptForMediaTierStream(split(transit, [5, 100]), ROOT, name, { iv: IV, backend }),
     );
     expect(hex(streamed)).toBe(hex(outer));
-    expect(hex(await collect(decryptFromMediaTierStream(() => split(outer, [3, 999]), ROOT, name, { backend })))).toBe(
-      hex(transit),
-    );
+    expect(
+      hex(
+        await collect(
+          decryptFromMediaTierStream({ length: outer.length, open: () => split(outer, [3, 999]) }, ROOT, name, {
+            backend,
+          }),
+        ),
+      ),
+    ).toBe(hex(transit));
   });
 
   it('rejects the wrong root key, the wrong media name, tampering and truncation', async () => {

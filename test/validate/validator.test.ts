@@ -3,7 +3,7 @@ import { encodeBackupInfo, encodeFrame, type Frame } from '../../src/frames/code
 import { encodeBackup } from '../../src/frames/stream.js';
 import { comparableString } from '../../src/validate/comparable.js';
 import type { Purpose } from '../../src/validate/context.js';
-import { validateFrames } from '../../src/validate/index.js';
+import { validateBackup } from '../../src/validate/backup.js';
 import { BackupValidator } from '../../src/validate/validator.js';
 
 // Rules and values from the reference notes (signal-backup-format.md §5, §6).
@@ -109,9 +109,9 @@ describe('BackupValidator', () => {
 
   it('validates a byte stream in one call', async () => {
     const bytes = encodeBackup({ backupInfo: info, frames: [...base, incoming()] });
-    expect((await validateFrames(bytes)).ok).toBe(true);
+    expect((await validateBackup(bytes)).ok).toBe(true);
     const bad = encodeBackup({ backupInfo: info, frames: [self, alice] });
-    expect((await validateFrames(bad)).ok).toBe(false);
+    expect((await validateBackup(bad)).ok).toBe(false);
   });
 });
 

@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { inspectBackup } from '../../container/inspect.js';
 import { openBackup } from '../../container/reader.js';
-import { encryptBackup } from '../../container/writer.js';
+import { encryptBackupStream } from '../../container/writer.js';
 import { BackupError } from '../../errors.js';
 import { createBackupMetadata } from '../../keys/forwardSecrecy.js';
 import { splitBackupStream } from '../../frames/stream.js';
@@ -131,7 +131,7 @@ pair's --enc-salt and --pw-salt. Without --fs-token (or with --legacy) the legac
             yield r.value.bytes;
           }
         }
-        for await (const chunk of encryptBackup(first.value.bytes, frames(), { key, metadata, level })) {
+        for await (const chunk of encryptBackupStream(first.value.bytes, frames(), { key, metadata, level })) {
           await out.write(chunk);
         }
       },

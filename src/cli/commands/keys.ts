@@ -1,9 +1,7 @@
-/** `sbackup keygen` and `sbackup keys`: recovery keys and everything derived from them. */
+/** `sbackup keys`: everything derived from a recovery key. */
 
-import { formatRecoveryKey, generateRecoveryKey } from '../../keys/recoveryKey.js';
 import {
   deriveBackupId,
-  deriveBackupIdKeyPair,
   deriveBackupKey,
   deriveLocalMetadataKey,
   deriveMediaEncryptionKey,
@@ -11,6 +9,7 @@ import {
   deriveMessageBackupKey,
   deriveThumbnailTransitKey,
 } from '../../keys/hierarchy.js';
+import { deriveBackupIdKeyPair } from '../../keys/backupIdKeyPair.js';
 import {
   aciOption,
   command,
@@ -23,20 +22,6 @@ import {
   splitKeyJson,
   UsageError,
 } from '../io.js';
-
-export const keygen = command({
-  summary: 'print a new recovery key',
-  usage: `sbackup keygen [--display]
-
-Prints a new random recovery key (64 characters of 0-9a-z).
-  --display   print it in groups of 4 characters, as people copy it down`,
-  async run(args, ctx) {
-    const { values } = parse(args, { display: { type: 'boolean' } }, { min: 0, max: 0 });
-    const key = generateRecoveryKey();
-    ctx.stdout.write(`${values.display ? formatRecoveryKey(key) : key}\n`);
-    return EXIT_OK;
-  },
-});
 
 export const keys = command({
   summary: 'derive the backup keys of a recovery key (JSON)',

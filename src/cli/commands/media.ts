@@ -1,6 +1,7 @@
 /** `sbackup media ...`: encrypt and decrypt attachments, derive media ids, add or remove the media-tier layer. */
 
 import { createReadStream } from 'node:fs';
+import { fileSource } from '../../node/file.js';
 import { type AttachmentInfo, decryptAttachmentStream, encryptAttachmentStream } from '../../media/attachment.js';
 import { ATTACHMENT_KEY_LENGTH, HASH_LENGTH, IV_LENGTH } from '../../media/constants.js';
 import { mediaName, mediaTierKeys } from '../../media/names.js';
@@ -21,7 +22,7 @@ import {
 } from '../io.js';
 
 /** A re-readable file source: each call opens the file again. */
-const fileSource = (path: string) => () => createReadStream(path) as AsyncIterable<Uint8Array>;
+const readOnce = (path: string) => createReadStream(path) as AsyncIterable<Uint8Array>;
 
 /** Options every command writing one file shares. */
 const outputOptions = { 'no-clobber': { type: 'boolean' } } as const;
@@ -72,7 +73,7 @@ size, paddedSize, plaintextHash, digest, mediaName, incrementalMac, chunkSize (h
       throw new UsageError('media encrypt prints JSON on stdout; name an output file');
     const { size } = await inputFile(input);
     let info: AttachmentInfo | undefined;
-    const chunks = encryptAttachmentStream(fileSource(input)(), key, {
+    const chunks = encryptAttachmentStream(readOnce(input), key, {
       size,
       ...(iv ? { iv } : {}),
       onInfo: (i) => {
@@ -122,7 +123,7 @@ created 0600 (a replaced file keeps its mode, made no looser than 0600); - write
     await inputFile(input, true);
     await pipeTo(
       output,
-      decryptAttachmentStream(fileSource(input), key, {
+      decryptAttachmentStream(await fileSource(input), key, {
         size,
         ...(digest ? { digest } : {}),
         ...(plaintextHash ? { plaintextHash } : {}),
@@ -173,7 +174,7 @@ when it copies an attachment to the backup media tier.`,
     const { root, name, positionals, noClobber } = mediaOptions(args, 2);
     const [input, output] = positionals as [string, string];
     await inputFile(input);
-    await pipeTo(output, encryptForMediaTierStream(fileSource(input)(), root, name), {
+    await pipeTo(output, encryptForMediaTierStream(readOnce(input), root, name), {
       plaintext: false,
       input,
       noClobber,
@@ -192,7 +193,7 @@ Checks and removes the media-tier layer of <in>, writing the attachment blob to 
     const { root, name, positionals, noClobber } = mediaOptions(args, 2);
     const [input, output] = positionals as [string, string];
     await inputFile(input, true);
-    await pipeTo(output, decryptFromMediaTierStream(fileSource(input), root, name), {
+    await pipeTo(output, decryptFromMediaTierStream(await fileSource(input), root, name), {
       plaintext: false,
       input,
       noClobber,

@@ -5,9 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { encodeBackupInfo, encodeFrame } from '../../frames/codec.js';
 import { parseJsonBackup } from '../../frames/json.js';
 import { fileSource } from '../../node/file.js';
-import type { Purpose } from '../../validate/context.js';
-import { openBackup } from '../../container/reader.js';
-import { validateFrames } from '../../validate/index.js';
+import type { BackupPurpose as Purpose } from '../../policy/exclusions.js';
+import { validateBackup } from '../../validate/backup.js';
 import { BackupValidator, type ValidationResult } from '../../validate/validator.js';
 import {
   aciOption,
@@ -67,7 +66,7 @@ Exit status: 0 valid, 1 invalid (or unreadable), 2 usage error.`,
     } else if (file.endsWith('.binproto')) {
       if (values.aep !== undefined || values.aci !== undefined)
         throw new UsageError('a .binproto file is not encrypted; drop --aep/--aci');
-      result = await validateFrames(createReadStream(file, { highWaterMark: 64 * 1024 }) as AsyncIterable<Uint8Array>, {
+      result = await validateBackup(createReadStream(file, { highWaterMark: 64 * 1024 }) as AsyncIterable<Uint8Array>, {
         purpose,
         ...(limits.maxFrameBytes === undefined ? {} : { maxFrameBytes: limits.maxFrameBytes }),
       });
@@ -77,12 +76,7 @@ Exit status: 0 valid, 1 invalid (or unreadable), 2 usage error.`,
         throw new UsageError('an encrypted backup needs --aep and --aci (or name a .binproto file)');
       const { key } = await messageBackupKeyOptions(values, ctx);
       await inputFile(file, true);
-      // As validateEncryptedBackup, with the reader's limits.
-      const opened = await openBackup(await fileSource(file), { key, ...limits });
-      const v = new BackupValidator({ purpose });
-      v.addBackupInfo(opened.backupInfo);
-      for await (const f of opened.frames) v.addFrame(f);
-      result = v.finish();
+      result = await validateBackup(await fileSource(file), { key, purpose, ...limits });
     }
     printJson(ctx, {
       ok: result.ok,

@@ -6,7 +6,7 @@
 
 import { BackupError } from '../errors.js';
 import { type ByteSource, iterateBytes } from '../internal/stream.js';
-import { type BackupStorage, type StorageEntry, temporaryName } from './storage.js';
+import { type BackupStorage, type StorageEntry, temporaryName } from '../incremental/storage.js';
 
 /** Options of {@link withFaults}. */
 export interface FaultOptions {

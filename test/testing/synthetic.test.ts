@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extendSyntheticAccount, generateSyntheticAccount } from '../../src/api/synthetic.js';
+import { extendSyntheticAccount, generateSyntheticAccount } from '../../src/testing/synthetic.js';
 import { encodeFrame } from '../../src/frames/codec.js';
 import { toHex } from '../../src/internal/bytes.js';
 import { isValidRecoveryKey } from '../../src/keys/recoveryKey.js';

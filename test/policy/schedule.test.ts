@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type BackupScheduleSettings, evaluateBackupSchedule } from '../../src/api/schedule.js';
+import { type BackupScheduleSettings, evaluateBackupSchedule } from '../../src/policy/schedule.js';
 
 const H = 3_600_000;
 const D = 24 * H;

@@ -23,7 +23,7 @@ import type {
 } from '../frames/schema.js';
 import { bytesToUuid } from '../internal/bytes.js';
 import { RECOVERY_KEY_ALPHABET } from '../keys/constants.js';
-import type { BackupContent, BackupWriter, Records } from './writer.js';
+import type { BackupContent, BackupWriter, Records } from '../api/writer.js';
 
 /** Size parameters of {@link generateSyntheticAccount}. Defaults are the demo's account. */
 export interface SyntheticAccountOptions {

@@ -1,0 +1,62 @@
+/**
+ * `sbackup/incremental`: incremental media (the upload / keep / delete planner, format §9) and the
+ * local backup folder in the layout of Signal's apps (§10), over a {@link BackupStorage}.
+ * `sbackup/node` adds the folder on disk (`fsStorage`, `directoryMediaSource`).
+ */
+
+export {
+  FREE_MEDIA_WINDOW_DAYS,
+  MAX_OBJECT_BYTES,
+  type MediaPlan,
+  type MediaReference,
+  type MediaTier,
+  PAID_QUOTA_BYTES,
+  type PlannedMedia,
+  type PlanPolicy,
+  type PlanTotals,
+  planMedia,
+  type ResolvedPlanPolicy,
+  resolvePlanPolicy,
+  type SkippedMedia,
+  type SkipReason,
+  type StoredObject,
+  type StoreLayout,
+  type UploadMedia,
+} from './plan.js';
+export {
+  type CreateLocalBackupOptions,
+  type CreateLocalBackupResult,
+  createLocalBackup,
+  DEFAULT_KEEP_SNAPSHOTS,
+  type LocalBackupKeyOptions,
+  type LocalBackupKeys,
+  type LocalBackupProgress,
+  type LocalMediaRequest,
+  type LocalMediaSource,
+  localBackupKeys,
+  type PruneResult,
+  pruneLocalBackups,
+} from './localFolder.js';
+export {
+  decodeFilesList,
+  decodeLocalMetadata,
+  encodeFilesList,
+  encodeLocalMetadata,
+  LOCAL_BACKUP_VERSION,
+  parseSnapshotName,
+  snapshotName,
+} from './localFormat.js';
+export {
+  type LocalBackupProblem,
+  type LocalBackupVerification,
+  type LocalMediaEntry,
+  type LocalSnapshotInfo,
+  type LocalSnapshotOptions,
+  listLocalBackups,
+  type OpenedLocalSnapshot,
+  openLocalSnapshot,
+  type VerifyLocalBackupOptions,
+  verifyLocalBackup,
+} from './localRead.js';
+export { forEachFilePointer, type MediaLocator, mediaTierReferences } from './references.js';
+export { type BackupStorage, MemoryStorage, type StorageEntry } from './storage.js';
