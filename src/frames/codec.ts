@@ -438,7 +438,7 @@ export function decodeFrame(bytes: Uint8Array): Frame {
 /**
  * Encodes one Frame (without a length prefix). Unknown fields kept from decoding are written back.
  * @throws {BackupError} `INVALID_BACKUP` naming the field when a string holds a lone UTF-16
- *   surrogate (it has no UTF-8 form); `INVALID_FRAME` when messages nest deeper than {@link MAX_MESSAGE_DEPTH}.
+ *   surrogate (it has no UTF-8 form); `INVALID_FRAME` when messages nest deeper than 100 levels (`MAX_MESSAGE_DEPTH`).
  * @throws {TypeError} when `frame` is not an object or a 64-bit field is not a bigint / safe integer.
  * @throws {RangeError} when a 64-bit value is negative or above 2^64-1.
  */

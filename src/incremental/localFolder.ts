@@ -165,7 +165,7 @@ export interface CreateLocalBackupResult {
   cleanupSkipped?: string;
   /**
    * Names in the folder that are not the folder's own (left alone), sorted, at most
-   * {@link MAX_FOREIGN_REPORTED}; {@link CreateLocalBackupResult.foreignCount} counts them all.
+   * 100; {@link CreateLocalBackupResult.foreignCount} counts them all.
    */
   foreign: string[];
   /** How many foreign names the folder holds. */
@@ -624,7 +624,7 @@ export interface PruneResult {
   filesDeleted: number;
   /** Why media cleanup was skipped (a kept snapshot's list is unreadable), when it was. */
   skipped?: string;
-  /** Names in the folder that are not its own (left alone), sorted, at most {@link MAX_FOREIGN_REPORTED}. */
+  /** Names in the folder that are not its own (left alone), sorted, at most 100. */
   foreign: string[];
   /** How many foreign names the folder holds. */
   foreignCount: number;

@@ -105,7 +105,7 @@ export function encodeFilesList(names: readonly string[]): Uint8Array {
 
 /**
  * Decodes a `files` list (unknown `FilesFrame` members are skipped, as the oneof may grow).
- * Every name must be a local media name ({@link isLocalMediaName}): a name such as `../x` could
+ * Every name must be a local media name (64 lowercase hex digits): a name such as `../x` could
  * otherwise point outside the folder (Android and Desktop check that paths stay inside too).
  *
  * @throws {BackupError} `INVALID_FRAME` when it does not parse or names anything but a media name.

@@ -18,6 +18,12 @@ import {
 } from '../../src/frames/index.js';
 import { loneSurrogateIndex, MAX_MESSAGE_DEPTH } from '../../src/frames/codec.js';
 
+/** More runs of the property tests in the reliability suite (`SBACKUP_FUZZ_SCALE=10`). */
+const SCALE = Math.max(
+  1,
+  Number((globalThis as { process?: { env?: Record<string, string> } }).process?.env?.SBACKUP_FUZZ_SCALE ?? 1) || 1,
+);
+
 /** Any sequence of UTF-16 code units, lone surrogates included (fast-check's strings are well-formed). */
 const codeUnits = fc
   .array(fc.oneof(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0xd800, max: 0xdfff }), fc.constant(0x61)), {
@@ -95,7 +101,7 @@ describe('lone surrogates', () => {
         expect(wellFormed(body)).toBe(true);
         expect(decodeFrame(bytes).chatItem?.standardMessage?.text?.body ?? '').toBe(body);
       }),
-      { numRuns: 2000 },
+      { numRuns: 2000 * SCALE },
     );
   });
 
@@ -133,7 +139,7 @@ describe('lone surrogates', () => {
         expect(back.frames[0]!.account?.username ?? '').toBe(username);
         expect(back.frames[1]!.chatItem?.standardMessage?.text?.body ?? '').toBe(body);
       }),
-      { numRuns: 1000 },
+      { numRuns: 1000 * SCALE },
     );
   });
 });

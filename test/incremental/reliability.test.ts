@@ -27,6 +27,12 @@ import {
 } from '../../src/incremental/storage.js';
 import { ACI, AEP, makeFrames, makeMedia, mediaSource, T0, type TestMedium } from './fixtures.js';
 
+/** More runs of the property tests in the reliability suite (`SBACKUP_FUZZ_SCALE=10`). */
+const SCALE = Math.max(
+  1,
+  Number((globalThis as { process?: { env?: Record<string, string> } }).process?.env?.SBACKUP_FUZZ_SCALE ?? 1) || 1,
+);
+
 const keys = { recoveryKey: AEP, aci: ACI };
 const S0 = 'signal-backup-2025-06-15-15-06-40';
 const S1 = 'signal-backup-2025-06-15-15-06-41';
@@ -258,7 +264,7 @@ describe('one writer at a time', () => {
         }
         expect(storage.files.has(LOCK_NAME)).toBe(false);
       }),
-      { numRuns: 25 },
+      { numRuns: 25 * SCALE },
     );
   }, 120_000);
 });
@@ -498,7 +504,7 @@ describe('property: foreign files, faults and re-runs', () => {
           expect(kept.length).toBeGreaterThanOrEqual(Math.min(keep, made.length));
         },
       ),
-      { numRuns: 30 },
+      { numRuns: 30 * SCALE },
     );
   }, 300_000);
 });
