@@ -233,9 +233,11 @@ export async function writeFileAtomically(
  * Checks a file the command reads: it exists (else the `ENOENT` error, exit 2), is not a
  * directory, and, when `rereadable`, is a regular file (a pipe cannot be read twice).
  *
+ * @throws {UsageError} for `-` (inputs are files).
  * @throws {BackupError} `STORAGE_ERROR` for a directory or a pipe that must be re-read.
  */
 export async function inputFile(path: string, rereadable = false): Promise<Stats> {
+  if (path === '-') throw new UsageError('this command reads a file, not stdin (-): name the input file');
   let s: Stats;
   try {
     s = await stat(path);

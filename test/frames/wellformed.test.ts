@@ -17,6 +17,10 @@ import {
   parseJsonBackup,
 } from '../../src/frames/index.js';
 import { loneSurrogateIndex, MAX_MESSAGE_DEPTH } from '../../src/frames/codec.js';
+import { BackupReader } from '../../src/api/reader.js';
+import { BackupWriter } from '../../src/api/writer.js';
+import type { ChatItem } from '../../src/frames/schema.js';
+import { generateSyntheticAccount } from '../../src/testing/synthetic.js';
 
 /** More runs of the property tests in the reliability suite (`SBACKUP_FUZZ_SCALE=10`). */
 const SCALE = Math.max(
@@ -103,6 +107,29 @@ describe('lone surrogates', () => {
       }),
       { numRuns: 2000 * SCALE },
     );
+  });
+
+  it('BackupWriter: a chat item cut in half mid-emoji is INVALID_BACKUP (it used to write a backup that verified but never restored)', async () => {
+    const acc = generateSyntheticAccount({ seed: 7, messages: 20, attachments: 0, contacts: 2, groups: 0 });
+    const key = { recoveryKey: acc.recoveryKey, aci: acc.aci };
+    const run = (body: string) => {
+      const content = acc.backupContent();
+      const items = [...(content.chatItems as Iterable<ChatItem>)];
+      const i = items.findIndex((x) => x.standardMessage?.text != null);
+      items[i] = { ...items[i]!, standardMessage: { ...items[i]!.standardMessage!, text: { body } } };
+      return new BackupWriter({ purpose: 'remote', key }).writeToBytes({ ...content, chatItems: items });
+    };
+    await expect(run('Hi \ud83d')).rejects.toSatisfy(
+      (e) =>
+        isBackupError(e, 'INVALID_BACKUP') && (e as Error).message.includes('Frame.chatItem.standardMessage.text.body'),
+    );
+    // The whole emoji is fine, and reads back.
+    const { bytes } = await run('Hi \ud83d\ude00');
+    const reader = await BackupReader.open(bytes, { key });
+    const bodies: string[] = [];
+    for await (const f of reader.frames())
+      if (f.chatItem?.standardMessage?.text?.body) bodies.push(f.chatItem.standardMessage.text.body);
+    expect(bodies).toContain('Hi \ud83d\ude00');
   });
 
   it('frames from JSON: "a\\ud800b" is INVALID_JSON with the frame and the path', () => {

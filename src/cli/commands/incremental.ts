@@ -137,12 +137,15 @@ thumbnails; paid = 100 GiB, no window, thumbnails; both: 101 MiB per object.`,
     const mediaWindowDays = integerOption(values['window-days'], 'window-days');
     const now = integerOption(values.now, 'now') ?? Date.now();
     const stored = parseInventory(await readFile(requireOption(values.inventory, 'inventory'), 'utf8'));
-    const framesBytes = new Uint8Array(await readFile(requireOption(values.frames, 'frames')));
+    const framesPath = requireOption(values.frames, 'frames');
+    await inputFile(framesPath);
 
     const locators: MediaLocator[] = [];
     let rootKey: Uint8Array | undefined;
     let timeMs = 0;
-    for await (const m of splitBackupStream([framesBytes])) {
+    // Streamed in small chunks: one huge chunk of empty frames would be split into millions of views at once.
+    const chunks = createReadStream(framesPath, { highWaterMark: FRAMES_CHUNK }) as AsyncIterable<Uint8Array>;
+    for await (const m of splitBackupStream(chunks)) {
       if (m.index === 0) {
         const { info, timeMs: t } = backupInfoTime(m.bytes);
         timeMs = t;
