@@ -408,6 +408,104 @@ describe('one local create at a time', () => {
   });
 });
 
+describe("the issue's cases through the real executable", () => {
+  it('1: local create leaves files/notes.txt and files/sub/photo.jpg alone and lists them as foreign', async () => {
+    const folder = join(dir, 'exe-foreign');
+    const mediaDir = join(dir, 'exe-foreign-media');
+    await mkdir(mediaDir);
+    const media = makeMedia(3, 93);
+    for (const [i, m] of media.entries()) await writeFile(join(mediaDir, `m${i}`), m.plaintext);
+    const frames = await writeTemp('exe-foreign.binproto', makeFrames(media));
+    const create = (now: number) =>
+      run([
+        'local',
+        'create',
+        ...KEY,
+        '--frames',
+        frames,
+        '--media',
+        mediaDir,
+        '--to',
+        folder,
+        '--keep',
+        '1',
+        '--now',
+        String(now),
+      ]);
+    expect((await create(T0)).code).toBe(0);
+    await writeFile(join(folder, 'files', 'notes.txt'), 'notes');
+    await mkdir(join(folder, 'files', 'sub'));
+    await writeFile(join(folder, 'files', 'sub', 'photo.jpg'), 'photo');
+    const r = await create(T0 + 1000);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout.toString())).toMatchObject({
+      foreign: ['files/notes.txt', 'files/sub/photo.jpg'],
+      foreignCount: 2,
+    });
+    expect(await readFile(join(folder, 'files', 'notes.txt'), 'utf8')).toBe('notes');
+    expect(await readFile(join(folder, 'files', 'sub', 'photo.jpg'), 'utf8')).toBe('photo');
+    const v = await run(['local', 'verify', ...KEY, folder, '--decrypt-media', 'all']);
+    expect(JSON.parse(v.stdout.toString())).toMatchObject({
+      ok: true,
+      foreign: ['files/notes.txt', 'files/sub/photo.jpg'],
+    });
+  }, 60_000);
+
+  it('3: frames from-json with "a\\ud800b" exits 1 with one line and writes nothing', async () => {
+    const input = await writeTemp('exe-surrogate.jsonproto', '[{"version":"1"},{"account":{"username":"a\\ud800b"}}]');
+    const out = join(dir, 'exe-surrogate.binproto');
+    const r = await run(['frames', 'from-json', input, out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^sbackup frames from-json: frame 1: Frame\.account\.username: .*surrogate[^\n]*\n$/);
+    await expect(stat(out)).rejects.toThrow();
+  }, 30_000);
+
+  it('5 and 6: decrypt x x is refused (exit 2); a directory as output is one plain line', async () => {
+    const input = await writeTemp('exe-same.bin', await emptyFramesBackup(2));
+    const before = await readFile(input);
+    const r = await run(['decrypt', ...KEY, input, input]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`sbackup decrypt: the output ${input} is the input ${input}; write to another file\n`);
+    expect(await readFile(input)).toEqual(before);
+    const d = await run(['decrypt', ...KEY, input, dir]);
+    expect(d).toMatchObject({ code: 1, stderr: `sbackup decrypt: ${dir} is a directory, not a file\n` });
+  }, 30_000);
+
+  it('7: an older main copied over the newest fails local verify --decrypt-media all', async () => {
+    const folder = join(dir, 'exe-rollback');
+    const mediaDir = join(dir, 'exe-rollback-media');
+    await mkdir(mediaDir);
+    const media = makeMedia(2, 94);
+    for (const [i, m] of media.entries()) await writeFile(join(mediaDir, `m${i}`), m.plaintext);
+    for (const [i, t] of [T0, T0 + 1000].entries()) {
+      const frames = await writeTemp(`exe-rollback-${i}.binproto`, makeFrames(media, 1, t));
+      const c = await run([
+        'local',
+        'create',
+        ...KEY,
+        '--frames',
+        frames,
+        '--media',
+        mediaDir,
+        '--to',
+        folder,
+        '--now',
+        String(t),
+      ]);
+      expect(c.code).toBe(0);
+    }
+    const [newest, older] = (await readdir(folder))
+      .filter((n) => n.startsWith('signal-backup-'))
+      .sort()
+      .reverse();
+    await writeFile(join(folder, newest!, 'main'), await readFile(join(folder, older!, 'main')));
+    const v = await run(['local', 'verify', ...KEY, folder, '--decrypt-media', 'all']);
+    expect(v.code).toBe(1);
+    expect(JSON.parse(v.stdout.toString()).problems).toEqual([expect.objectContaining({ code: 'ROLLBACK' })]);
+  }, 60_000);
+});
+
 describe('no input reaches "internal error"', () => {
   it('a battery of bad inputs through every command gives one plain line each', async () => {
     const empty = await writeTemp('bat-empty', '');
