@@ -38,7 +38,9 @@ export type BackupErrorCode =
   | 'ORDER_VIOLATION'
   // storage
   | 'STORAGE_ERROR'
-  | 'NOT_FOUND';
+  | 'NOT_FOUND'
+  // another run holds the local backup folder's lock (details.holder: host, pid, startedAt)
+  | 'LOCKED';
 
 /** Extra facts attached to an error, for programs (never secrets). */
 export interface BackupErrorDetails {

@@ -17,7 +17,7 @@ import $protobuf from 'protobufjs/minimal.js';
 import { BackupError } from '../errors.js';
 import { assertBytes } from '../internal/bytes.js';
 import { signal, svrb } from './generated/schema.js';
-import { messageInfo } from './schema.js';
+import { BACKUP_INFO_TYPE, FRAME_TYPE, messageInfo, shortName } from './schema.js';
 
 /** The header record of a backup (the first message of the plaintext). */
 export type BackupInfo = signal.backup.BackupInfo.$Properties;
@@ -50,6 +50,43 @@ export const FRAME_KINDS: readonly FrameKind[] = [
 ];
 
 const TWO_POW_32 = 0x1_0000_0000;
+/**
+ * Deepest nesting of messages the codec encodes or decodes (protobufjs's limit, as protoc's
+ * `default_recursion_limit`): a Frame is depth 0, its item 1, and so on.
+ */
+export const MAX_MESSAGE_DEPTH = 100;
+
+const ANY_SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * The index of the first lone UTF-16 surrogate in `s` (half of a pair, which has no UTF-8 form),
+ * or -1 when `s` is well-formed.
+ */
+export function loneSurrogateIndex(s: string): number {
+  if (!ANY_SURROGATE.test(s)) return -1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c <= 0xdbff) {
+      const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        i++;
+        continue;
+      }
+    }
+    return i;
+  }
+  return -1;
+}
+
+/** Thrown by the writer for a string with a lone surrogate (mapped to a BackupError naming the field). */
+class LoneSurrogateError extends Error {
+  readonly index: number;
+  constructor(index: number) {
+    super(`a string holds a lone UTF-16 surrogate at index ${index}, which has no UTF-8 form`);
+    this.index = index;
+  }
+}
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 const MAX_UINT64 = (1n << 64n) - 1n;
 
@@ -72,6 +109,7 @@ interface WriterInternals {
   uint64(value: { low: number; high: number }): WriterInternals;
   fork(): WriterInternals;
   ldelim(): WriterInternals;
+  string(value: string): WriterInternals;
 }
 const ReaderBase = $protobuf.Reader as unknown as new (bytes: Uint8Array) => ReaderInternals;
 const WriterBase = $protobuf.Writer as unknown as new () => WriterInternals;
@@ -228,8 +266,20 @@ class BigIntReader extends ReaderBase {
   }
 }
 
-/** A protobufjs writer that takes `bigint` for `uint64` and returns unshared output. */
+/**
+ * A protobufjs writer that takes `bigint` for `uint64`, refuses strings that are not well-formed
+ * UTF-16 (protobufjs would write a lone surrogate as the bytes `ed a0 80`, which no UTF-8 decoder
+ * accepts, so the backup could never be read back), and returns unshared output.
+ */
 class BigIntWriter extends WriterBase {
+  override string(value: string): WriterInternals {
+    if (typeof value === 'string') {
+      const at = loneSurrogateIndex(value);
+      if (at >= 0) throw new LoneSurrogateError(at);
+    }
+    return super.string(value);
+  }
+
   override uint64(value: unknown): WriterInternals {
     let n: number;
     if (typeof value === 'bigint') {
@@ -289,7 +339,11 @@ function decodeWith<T>(type: StaticMessage<T>, bytes: Uint8Array, what: string, 
     return type.decode((reader ?? new BigIntReader(bytes)) as unknown as $protobuf.Reader);
   } catch (e) {
     const details =
-      e instanceof InvalidUtf8Error ? { cause: e, reason: 'invalid-utf8', offset: e.offset } : { cause: e };
+      e instanceof InvalidUtf8Error
+        ? { cause: e, reason: 'invalid-utf8', offset: e.offset }
+        : (e as Error)?.message === 'max depth exceeded'
+          ? { cause: e, reason: 'too-deep', depth: MAX_MESSAGE_DEPTH }
+          : { cause: e };
     throw new BackupError('INVALID_FRAME', `${what} does not parse as protobuf: ${(e as Error).message}`, details);
   }
 }
@@ -317,9 +371,58 @@ export function decodeFrameWithStats(bytes: Uint8Array): DecodedFrameStats {
   return { frame, unknownFields: reader.skipped, wideEnums: reader.wideEnum };
 }
 
-function encodeWith<T>(type: StaticMessage<T>, message: T, name: string): Uint8Array {
+/** The path (`Frame.chatItem.standardMessage.text.body`) of the first string with a lone surrogate in `message`. */
+function loneSurrogatePath(message: unknown, typeName: string, path: string, depth = 0): string | undefined {
+  if (typeof message !== 'object' || message === null || depth > MAX_MESSAGE_DEPTH) return undefined;
+  const record = message as Record<string, unknown>;
+  for (const f of messageInfo(typeName).fields) {
+    const v = record[f.name];
+    if (v === undefined || v === null) continue;
+    const values = f.repeated && Array.isArray(v) ? v : [v];
+    for (const [i, x] of values.entries()) {
+      const p = f.repeated ? `${path}.${f.name}[${i}]` : `${path}.${f.name}`;
+      if (f.kind === 'string' && typeof x === 'string' && loneSurrogateIndex(x) >= 0) return p;
+      if (f.kind === 'message') {
+        const found = loneSurrogatePath(x, f.typeName!, p, depth + 1);
+        if (found !== undefined) return found;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Turns the writer's failures on bad data (lone surrogates, nesting too deep) into a {@link BackupError}. */
+function encodeFailure(e: unknown, message: unknown, typeName: string): unknown {
+  const root = shortName(typeName);
+  if (e instanceof LoneSurrogateError) {
+    const path = loneSurrogatePath(message, typeName, root) ?? root;
+    return new BackupError(
+      'INVALID_BACKUP',
+      `${path} holds a lone UTF-16 surrogate (half of an emoji or other pair) at index ${e.index}; it cannot be written as UTF-8`,
+      { path, index: e.index, reason: 'lone-surrogate' },
+    );
+  }
+  if (
+    e instanceof Error &&
+    !(e instanceof TypeError) &&
+    !(e instanceof RangeError) &&
+    e.message === 'max depth exceeded'
+  ) {
+    return new BackupError('INVALID_FRAME', `${root} nests messages deeper than ${MAX_MESSAGE_DEPTH} levels`, {
+      depth: MAX_MESSAGE_DEPTH,
+      reason: 'too-deep',
+    });
+  }
+  return e;
+}
+
+function encodeWith<T>(type: StaticMessage<T>, message: T, name: string, typeName: string): Uint8Array {
   if (typeof message !== 'object' || message === null) throw new TypeError(`"${name}" expected an object`);
-  return type.encode(message, new BigIntWriter() as unknown as $protobuf.Writer).finish();
+  try {
+    return type.encode(message, new BigIntWriter() as unknown as $protobuf.Writer).finish();
+  } catch (e) {
+    throw encodeFailure(e, message, typeName);
+  }
 }
 
 /**
@@ -334,11 +437,13 @@ export function decodeFrame(bytes: Uint8Array): Frame {
 
 /**
  * Encodes one Frame (without a length prefix). Unknown fields kept from decoding are written back.
+ * @throws {BackupError} `INVALID_BACKUP` naming the field when a string holds a lone UTF-16
+ *   surrogate (it has no UTF-8 form); `INVALID_FRAME` when messages nest deeper than 100 levels (`MAX_MESSAGE_DEPTH`).
  * @throws {TypeError} when `frame` is not an object or a 64-bit field is not a bigint / safe integer.
  * @throws {RangeError} when a 64-bit value is negative or above 2^64-1.
  */
 export function encodeFrame(frame: Frame): Uint8Array {
-  return encodeWith(signal.backup.Frame, frame, 'frame');
+  return encodeWith(signal.backup.Frame, frame, 'frame', FRAME_TYPE);
 }
 
 /**
@@ -352,11 +457,12 @@ export function decodeBackupInfo(bytes: Uint8Array): BackupInfo {
 
 /**
  * Encodes the BackupInfo header message (without a length prefix).
+ * @throws {BackupError} `INVALID_BACKUP` naming the field when a string holds a lone UTF-16 surrogate.
  * @throws {TypeError} when `info` is not an object or a 64-bit field is not a bigint / safe integer.
  * @throws {RangeError} when a 64-bit value is out of range.
  */
 export function encodeBackupInfo(info: BackupInfo): Uint8Array {
-  return encodeWith(signal.backup.BackupInfo, info, 'info');
+  return encodeWith(signal.backup.BackupInfo, info, 'info', BACKUP_INFO_TYPE);
 }
 
 /**
@@ -373,17 +479,25 @@ export function decodeMetadataPb(bytes: Uint8Array): MetadataPb {
  * @throws {TypeError} when `metadata` is not an object.
  */
 export function encodeMetadataPb(metadata: MetadataPb): Uint8Array {
-  return encodeWith(svrb.backup_metadata.MetadataPb, metadata, 'metadata');
+  return encodeWith(svrb.backup_metadata.MetadataPb, metadata, 'metadata', 'svrb.backup_metadata.MetadataPb');
 }
 
 /** Encodes into an existing writer (internal: the stream encoder uses it with fork/ldelim). */
 export function encodeFrameInto(frame: Frame, writer: $protobuf.Writer): void {
-  signal.backup.Frame.encode(frame, writer);
+  try {
+    signal.backup.Frame.encode(frame, writer);
+  } catch (e) {
+    throw encodeFailure(e, frame, FRAME_TYPE);
+  }
 }
 
 /** Encodes BackupInfo into an existing writer (internal). */
 export function encodeBackupInfoInto(info: BackupInfo, writer: $protobuf.Writer): void {
-  signal.backup.BackupInfo.encode(info, writer);
+  try {
+    signal.backup.BackupInfo.encode(info, writer);
+  } catch (e) {
+    throw encodeFailure(e, info, BACKUP_INFO_TYPE);
+  }
 }
 
 /**

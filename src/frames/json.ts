@@ -12,7 +12,7 @@
 
 import { BackupError } from '../errors.js';
 import { assertString, fromBase64, toBase64 } from '../internal/bytes.js';
-import type { BackupInfo, Frame } from './codec.js';
+import { type BackupInfo, type Frame, loneSurrogateIndex, MAX_MESSAGE_DEPTH } from './codec.js';
 import { BACKUP_INFO_TYPE, enumInfo, FRAME_TYPE, messageClass, messageInfo } from './schema.js';
 import {
   type ByteSource,
@@ -142,6 +142,25 @@ export function backupToJsonLines(bytes: Uint8Array, options: FrameStreamOptions
 
 class JsonPathError extends Error {}
 
+/** Longest excerpt of a bad value quoted in an error. */
+const MAX_QUOTE = 60;
+
+/**
+ * A short description of a JSON value for an error message: bounded in length, and safe for any
+ * nesting (`JSON.stringify` of a value nested thousands deep overflows the stack).
+ */
+function quote(v: unknown): string {
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object' && v !== null) return 'an object';
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = String(v);
+  }
+  return text.length > MAX_QUOTE ? `${text.slice(0, MAX_QUOTE)}…` : text;
+}
+
 const UINT64_RE = /^(0|[1-9][0-9]*)$/;
 const INT_RE = /^-?(0|[1-9][0-9]*)$/;
 const MAX_UINT64 = (1n << 64n) - 1n;
@@ -153,7 +172,7 @@ function toCamel(key: string): string {
 function integerFromJson(v: unknown, min: number, max: number, path: string): number {
   const n = typeof v === 'string' && INT_RE.test(v) ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-    throw new JsonPathError(`${path}: expected an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
+    throw new JsonPathError(`${path}: expected an integer in ${min}..${max}, got ${quote(v)}`);
   }
   return n;
 }
@@ -166,9 +185,7 @@ function scalarFromJson(kind: string, v: unknown, typeName: string | undefined, 
       if (typeof v === 'string' && UINT64_RE.test(v)) big = BigInt(v);
       else if (typeof v === 'number' && Number.isSafeInteger(v)) big = BigInt(v);
       if (big === undefined || big < 0n || big > MAX_UINT64) {
-        throw new JsonPathError(
-          `${path}: expected an unsigned 64-bit integer as a decimal string, got ${JSON.stringify(v)}`,
-        );
+        throw new JsonPathError(`${path}: expected an unsigned 64-bit integer as a decimal string, got ${quote(v)}`);
       }
       return big;
     }
@@ -180,22 +197,29 @@ function scalarFromJson(kind: string, v: unknown, typeName: string | undefined, 
     case 'sfixed32':
       return integerFromJson(v, -0x80000000, 0x7fffffff, path);
     case 'bool':
-      if (typeof v !== 'boolean') throw new JsonPathError(`${path}: expected true or false, got ${JSON.stringify(v)}`);
+      if (typeof v !== 'boolean') throw new JsonPathError(`${path}: expected true or false, got ${quote(v)}`);
       return v;
-    case 'string':
-      if (typeof v !== 'string') throw new JsonPathError(`${path}: expected a string, got ${JSON.stringify(v)}`);
+    case 'string': {
+      if (typeof v !== 'string') throw new JsonPathError(`${path}: expected a string, got ${quote(v)}`);
+      const at = loneSurrogateIndex(v);
+      if (at >= 0) {
+        throw new JsonPathError(
+          `${path}: the string holds a lone UTF-16 surrogate at index ${at} (half of an emoji or other pair); it has no UTF-8 form`,
+        );
+      }
       return v;
+    }
     case 'bytes':
       try {
         if (typeof v !== 'string') throw new TypeError();
         return fromBase64(v);
       } catch {
-        throw new JsonPathError(`${path}: expected base64, got ${JSON.stringify(v)}`);
+        throw new JsonPathError(`${path}: expected base64, got ${quote(v)}`);
       }
     case 'enum': {
       if (typeof v === 'number') return integerFromJson(v, -0x80000000, 0x7fffffff, path);
       const n = typeof v === 'string' ? enumInfo(typeName!).values.get(v) : undefined;
-      if (n === undefined) throw new JsonPathError(`${path}: ${JSON.stringify(v)} is not a value of ${typeName}`);
+      if (n === undefined) throw new JsonPathError(`${path}: ${quote(v)} is not a value of ${typeName}`);
       return n;
     }
     case 'float':
@@ -205,7 +229,7 @@ function scalarFromJson(kind: string, v: unknown, typeName: string | undefined, 
       if (v === '-Infinity') return Number.NEGATIVE_INFINITY;
       const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
       if (typeof n !== 'number' || Number.isNaN(n))
-        throw new JsonPathError(`${path}: expected a number, got ${JSON.stringify(v)}`);
+        throw new JsonPathError(`${path}: expected a number, got ${quote(v)}`);
       return n;
     }
     default:
@@ -213,11 +237,13 @@ function scalarFromJson(kind: string, v: unknown, typeName: string | undefined, 
   }
 }
 
-function messageFromJson(obj: unknown, typeName: string, path: string): Msg {
+function messageFromJson(obj: unknown, typeName: string, path: string, depth = 0): Msg {
+  if (depth > MAX_MESSAGE_DEPTH) {
+    const where = path.length > 100 ? `${path.slice(0, 60)}…${path.slice(-30)}` : path;
+    throw new JsonPathError(`${where}: messages nest deeper than ${MAX_MESSAGE_DEPTH} levels`);
+  }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-    throw new JsonPathError(
-      `${path}: expected an object, got ${Array.isArray(obj) ? 'an array' : JSON.stringify(obj)}`,
-    );
+    throw new JsonPathError(`${path}: expected an object, got ${quote(obj)}`);
   }
   const info = messageInfo(typeName);
   const msg = new (messageClass(typeName))() as Msg;
@@ -234,7 +260,7 @@ function messageFromJson(obj: unknown, typeName: string, path: string): Msg {
       oneofs.set(f.oneof, f.name);
     }
     const convert = (x: unknown, p: string) =>
-      f.kind === 'message' ? messageFromJson(x, f.typeName!, p) : scalarFromJson(f.kind, x, f.typeName, p);
+      f.kind === 'message' ? messageFromJson(x, f.typeName!, p, depth + 1) : scalarFromJson(f.kind, x, f.typeName, p);
     if (f.repeated) {
       if (!Array.isArray(raw)) throw new JsonPathError(`${fieldPath}: expected an array`);
       msg[f.name] = raw.map((x, i) => convert(x, `${fieldPath}[${i}]`));

@@ -37,6 +37,7 @@ export {
   type PruneResult,
   pruneLocalBackups,
 } from './localFolder.js';
+export type { HeldLock, LockHolder } from './lock.js';
 export {
   decodeFilesList,
   decodeLocalMetadata,
@@ -59,4 +60,9 @@ export {
   verifyLocalBackup,
 } from './localRead.js';
 export { forEachFilePointer, type MediaLocator, mediaTierReferences } from './references.js';
-export { type BackupStorage, MemoryStorage, type StorageEntry } from './storage.js';
+export {
+  type BackupStorage,
+  MemoryStorage,
+  type StorageEntry,
+  type StorageProcesses,
+} from './storage.js';

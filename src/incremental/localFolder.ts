@@ -15,13 +15,23 @@
  * the snapshot under a temporary name renamed into place, and only then prunes old snapshots and
  * deletes media no kept snapshot references. Every step is safe to interrupt: a run that stops
  * anywhere leaves every earlier snapshot whole, and the next run cleans up and completes.
+ *
+ * **What the folder owns.** Only names it can prove are its own are ever deleted or replaced:
+ * media named `files/<xx>/<64 lowercase hex>` in their right shard `xx`, snapshot directories
+ * named `signal-backup-YYYY-MM-DD-HH-mm-ss` (and their `-tmp` forms) holding `main`, `metadata`
+ * and `files`, the lock (`.sbackup-lock`, see lock.ts), and the storage's temporary files of those
+ * names. Anything else (a user's `files/notes.txt`, `files/sub/photo.jpg`, a file inside a
+ * snapshot directory) is left alone and reported as `foreign`. Android's `.nomedia` is neither
+ * deleted nor reported. A run holds the folder's lock from its first step to its last, so two
+ * runs never clean up what the other is writing.
  */
 
 import { defaultBackend } from '../backends/auto.js';
 import type { CryptoBackend } from '../backends/types.js';
 import { encryptBackupStream, type PaddingScheme } from '../container/writer.js';
 import { BackupError } from '../errors.js';
-import { splitBackupStream } from '../frames/stream.js';
+import { decodeFrame } from '../frames/codec.js';
+import { type FrameStreamOptions, splitBackupStream } from '../frames/stream.js';
 import { constantTimeEqual, toHex } from '../internal/bytes.js';
 import {
   type Aci,
@@ -40,14 +50,15 @@ import {
   decodeFilesList,
   encodeFilesList,
   encodeLocalMetadata,
+  isLocalMediaName,
   parseSnapshotName,
-  SNAPSHOT_PREFIX,
   snapshotName,
   TEMPORARY_SUFFIX,
 } from './localFormat.js';
+import { type HeldLock, isLockName, staleTakeoverFiles, withFolderLock } from './lock.js';
 import { planMedia } from './plan.js';
 import { backupInfoTime, localLocatorsOfFrameBytes, type MediaLocator } from './references.js';
-import { type BackupStorage, readAll } from './storage.js';
+import { type BackupStorage, readAll, type StorageEntry, temporaryTarget } from './storage.js';
 
 /** Directory of the shared media store. */
 const FILES_DIR = 'files';
@@ -57,6 +68,12 @@ export const DEFAULT_KEEP_SNAPSHOTS = 2;
 const DEFAULT_CONCURRENCY = 4;
 /** Length of the shard directory name (`files/<name[0:2]>/`). */
 const SHARD_LENGTH = 2;
+/** The files of a snapshot directory. */
+const SNAPSHOT_FILES: readonly string[] = ['main', 'metadata', 'files'];
+/** Files Signal's apps keep in the folder that are not ours but never foreign (Android's `.nomedia`). */
+const CLIENT_FILES: ReadonlySet<string> = new Set(['.nomedia']);
+/** Foreign names listed in a summary at most (the count is always exact). */
+export const MAX_FOREIGN_REPORTED = 100;
 
 /** The secrets that open a local backup. */
 export interface LocalBackupKeyOptions {
@@ -120,6 +137,8 @@ export interface CreateLocalBackupOptions extends LocalBackupKeyOptions {
   backend?: CryptoBackend;
   /** Called as each step advances (`scan` every 1000 frames, `media` per medium, then `snapshot` and `cleanup`). */
   onProgress?: (progress: LocalBackupProgress) => void;
+  /** Largest frame accepted in `frames`, in bytes; default the frame stream's (`DEFAULT_MAX_FRAME_BYTES`). */
+  maxFrameBytes?: number;
 }
 
 /** What {@link createLocalBackup} did. */
@@ -146,6 +165,13 @@ export interface CreateLocalBackupResult {
   snapshotsDeleted: string[];
   /** Why cleanup was skipped, when it was (a kept snapshot's list could not be read). */
   cleanupSkipped?: string;
+  /**
+   * Names in the folder that are not the folder's own (left alone), sorted, at most
+   * 100; {@link CreateLocalBackupResult.foreignCount} counts them all.
+   */
+  foreign: string[];
+  /** How many foreign names the folder holds. */
+  foreignCount: number;
 }
 
 /** The keys a local backup uses, derived from the recovery key and ACI. */
@@ -181,18 +207,121 @@ export function mediaFilePath(localName: string): string {
   return `${FILES_DIR}/${localName.slice(0, SHARD_LENGTH)}/${localName}`;
 }
 
-/** The local media name a path under `files/` holds, or `undefined` for anything else (debris). */
+/** The local media name a path under `files/` holds (in its right shard), or `undefined` for anything else. */
 function localNameOfPath(path: string): string | undefined {
   const parts = path.split('/');
   if (parts.length !== 3 || parts[0] !== FILES_DIR) return undefined;
   const name = parts[2]!;
-  return /^[0-9a-f]{64}$/.test(name) && parts[1] === name.slice(0, SHARD_LENGTH) ? name : undefined;
+  return isLocalMediaName(name) && parts[1] === name.slice(0, SHARD_LENGTH) ? name : undefined;
+}
+
+/** The snapshot a `<snapshot>-tmp` directory name stands for, or `undefined`. */
+function temporarySnapshotOf(name: string): string | undefined {
+  if (!name.endsWith(TEMPORARY_SUFFIX)) return undefined;
+  const base = name.slice(0, -TEMPORARY_SUFFIX.length);
+  return parseSnapshotName(base) === undefined ? undefined : base;
+}
+
+/** True for a file of a snapshot directory (`<dir>/main|metadata|files`) or the storage's temporary of one. */
+function isOwnSnapshotFile(dir: string, path: string): boolean {
+  const name = temporaryTarget(path) ?? path;
+  return name.startsWith(`${dir}/`) && SNAPSHOT_FILES.includes(name.slice(dir.length + 1));
 }
 
 /** Complete snapshot directories, newest first. */
 export async function snapshotNames(storage: BackupStorage): Promise<string[]> {
-  const names = (await storage.children('')).filter((n) => parseSnapshotName(n) !== undefined);
+  const names: string[] = [];
+  for (const n of await storage.children('')) {
+    // A file with a snapshot's name is not a snapshot (and not ours).
+    if (parseSnapshotName(n) !== undefined && (await storage.stat(n)) === undefined) names.push(n);
+  }
   return names.sort().reverse();
+}
+
+/** What a folder holds, sorted by owner (internal: the readers report `foreign` too). */
+export interface FolderContents {
+  /** Snapshot directories, newest first. */
+  readonly snapshots: string[];
+  /** `<snapshot>-tmp` directories (unfinished runs, interrupted prunes). */
+  readonly temporarySnapshots: string[];
+  /** Media files (own names in their right shard). */
+  readonly media: StorageEntry[];
+  /** The storage's temporary files of media names (interrupted writes). */
+  readonly mediaDebris: string[];
+  /** Everything else, sorted. */
+  readonly foreign: string[];
+}
+
+/**
+ * Sorts what the folder holds into its own names and foreign ones (never touches anything).
+ *
+ * @throws {BackupError} `STORAGE_ERROR` from the storage (`files/` or a shard being a symbolic link, for the file system).
+ */
+export async function folderContents(storage: BackupStorage): Promise<FolderContents> {
+  const snapshots: string[] = [];
+  const temporarySnapshots: string[] = [];
+  const foreign: string[] = [];
+  let hasFiles = false;
+  for (const name of await storage.children('')) {
+    // Snapshots and `files` are directories: a file of such a name is someone else's.
+    const dirName =
+      parseSnapshotName(name) !== undefined || temporarySnapshotOf(name) !== undefined || name === FILES_DIR;
+    if (dirName && (await storage.stat(name)) !== undefined) foreign.push(name);
+    else if (parseSnapshotName(name) !== undefined) snapshots.push(name);
+    else if (temporarySnapshotOf(name) !== undefined) temporarySnapshots.push(name);
+    else if (name === FILES_DIR) hasFiles = true;
+    else if (isLockName(name) || isLockName(temporaryTarget(name) ?? '') || CLIENT_FILES.has(name)) continue;
+    else foreign.push(name);
+  }
+  for (const dir of [...snapshots, ...temporarySnapshots]) {
+    for (const entry of await storage.list(dir)) if (!isOwnSnapshotFile(dir, entry.name)) foreign.push(entry.name);
+  }
+  const media: StorageEntry[] = [];
+  const mediaDebris: string[] = [];
+  if (hasFiles) {
+    for (const entry of await storage.list(FILES_DIR)) {
+      if (localNameOfPath(entry.name) !== undefined) media.push(entry);
+      else if (localNameOfPath(temporaryTarget(entry.name) ?? '') !== undefined) mediaDebris.push(entry.name);
+      else foreign.push(entry.name);
+    }
+  }
+  snapshots.sort().reverse();
+  return { snapshots, temporarySnapshots, media, mediaDebris, foreign: foreign.sort() };
+}
+
+/**
+ * Deletes a snapshot directory's own files (`main` first, so it never looks whole again), then the
+ * directory when nothing foreign is left in it. Returns the foreign names left in place.
+ */
+async function deleteSnapshotDirectory(storage: BackupStorage, dir: string): Promise<string[]> {
+  const entries = (await storage.list(dir)).map((e) => e.name);
+  const foreign = entries.filter((n) => !isOwnSnapshotFile(dir, n));
+  if (foreign.length === 0) {
+    await storage.delete(dir);
+    return [];
+  }
+  const own = entries.filter((n) => isOwnSnapshotFile(dir, n));
+  const rank = (n: string) => {
+    const i = SNAPSHOT_FILES.indexOf(n.slice(dir.length + 1));
+    return i < 0 ? SNAPSHOT_FILES.length : i;
+  };
+  for (const name of own.sort((a, b) => rank(a) - rank(b))) await storage.delete(name);
+  return foreign;
+}
+
+/** Summary fields of the foreign names (sorted, capped list and exact count). */
+export function foreignSummary(foreign: readonly string[]): { foreign: string[]; foreignCount: number } {
+  return { foreign: foreign.slice(0, MAX_FOREIGN_REPORTED), foreignCount: foreign.length };
+}
+
+/** Fails when the lock was lost (taken over by a run that took this one for dead): no destructive step follows. */
+async function assertLockHeld(lock: HeldLock): Promise<void> {
+  if (!(await lock.stillHeld())) {
+    throw new BackupError(
+      'LOCKED',
+      'another run took over the backup folder lock; this run stopped before cleaning up',
+    );
+  }
 }
 
 function openFrames(frames: Uint8Array | (() => ByteSource)): ByteSource {
@@ -216,23 +345,38 @@ async function scanFrames(
   frames: Uint8Array | (() => ByteSource),
   backend: CryptoBackend,
   onFrame: (done: number) => void,
+  stream: FrameStreamOptions,
 ): Promise<{ backupInfo: Uint8Array; media: Map<string, LocalMedium>; frames: number; digest: Uint8Array }> {
   const hash = backend.sha256();
   const media = new Map<string, LocalMedium>();
   let backupInfo: Uint8Array | undefined;
   let timeMs = 0;
   let count = 0;
-  for await (const message of splitBackupStream(hashing(openFrames(frames), hash))) {
+  for await (const message of splitBackupStream(hashing(openFrames(frames), hash), stream)) {
     if (message.index === 0) {
       backupInfo = message.bytes;
       timeMs = backupInfoTime(message.bytes).timeMs;
       continue;
     }
     count++;
+    // Every frame must decode (strings UTF-8, nesting within limits): never write a snapshot that cannot be restored.
+    decodeFrameAt(message.bytes, message.index);
     for (const l of localLocatorsOfFrameBytes(message.bytes, message.index, timeMs)) addMedium(media, l, backend);
     if (count % 1000 === 0) onFrame(count);
   }
   return { backupInfo: backupInfo!, media, frames: count, digest: hash.digest() };
+}
+
+/** Decodes a frame, adding its index to the error. */
+export function decodeFrameAt(bytes: Uint8Array, index: number): void {
+  try {
+    decodeFrame(bytes);
+  } catch (e) {
+    if (e instanceof BackupError) {
+      throw new BackupError(e.code, `frame ${index}: ${e.message}`, { ...e.details, frameIndex: index, cause: e });
+    }
+    throw e;
+  }
 }
 
 function addMedium(media: Map<string, LocalMedium>, l: MediaLocator, backend: CryptoBackend): void {
@@ -265,9 +409,10 @@ async function* framesAgain(
   frames: Uint8Array | (() => ByteSource),
   backend: CryptoBackend,
   digest: Uint8Array,
+  stream: FrameStreamOptions,
 ): AsyncGenerator<Uint8Array> {
   const hash = backend.sha256();
-  for await (const message of splitBackupStream(hashing(openFrames(frames), hash))) {
+  for await (const message of splitBackupStream(hashing(openFrames(frames), hash), stream)) {
     if (message.index > 0) yield message.bytes;
   }
   if (!constantTimeEqual(hash.digest(), digest)) {
@@ -346,27 +491,37 @@ export async function createLocalBackup(
 ): Promise<CreateLocalBackupResult> {
   checkCreateOptions(options);
   const keys = localBackupKeys(options);
+  return withFolderLock(storage, 'create', undefined, (lock) => createLocked(storage, options, keys, lock));
+}
+
+async function createLocked(
+  storage: BackupStorage,
+  options: CreateLocalBackupOptions,
+  keys: LocalBackupKeys,
+  lock: HeldLock,
+): Promise<CreateLocalBackupResult> {
   const backend = options.backend ?? defaultBackend();
   const progress = options.onProgress ?? (() => {});
   const nowMs = options.now ?? Date.now();
   const snapshotsDeleted: string[] = [];
 
-  // 1. Leftovers of interrupted runs: temporary snapshot directories.
-  for (const name of await storage.children('')) {
-    if (name.startsWith(SNAPSHOT_PREFIX) && name.endsWith(TEMPORARY_SUFFIX)) {
-      await storage.delete(name);
-      snapshotsDeleted.push(name);
-    }
+  // 1. Leftovers of interrupted runs: temporary snapshot directories, takeover files of the lock.
+  for (const name of (await folderContents(storage)).temporarySnapshots) {
+    const inside = (await storage.list(name)).map((e) => e.name);
+    if (inside.length > 0 && inside.every((n) => !isOwnSnapshotFile(name, n))) continue; // only foreign files
+    await deleteSnapshotDirectory(storage, name);
+    snapshotsDeleted.push(name);
   }
+  for (const name of await staleTakeoverFiles(storage, lock)) await storage.delete(name);
 
   // 2. What the backup references, and what the folder holds.
-  const scan = await scanFrames(options.frames, backend, (done) => progress({ phase: 'scan', done, total: 0 }));
+  const stream = options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes };
+  const scan = await scanFrames(options.frames, backend, (done) => progress({ phase: 'scan', done, total: 0 }), stream);
   if (scan.backupInfo === undefined) throw new BackupError('EMPTY_INPUT', 'the frames are empty');
-  const held = [];
-  for (const entry of await storage.list(FILES_DIR)) {
-    const localName = localNameOfPath(entry.name);
-    if (localName !== undefined) held.push({ mediaId: localName, size: entry.size });
-  }
+  const held = (await folderContents(storage)).media.map((entry) => ({
+    mediaId: localNameOfPath(entry.name)!,
+    size: entry.size,
+  }));
   const media = [...scan.media.values()];
   const plan = planMedia(
     media.map((m) => ({ mediaName: m.localName, size: m.size, sentAtMs: m.sentAtMs, thumbnail: false })),
@@ -418,13 +573,16 @@ export async function createLocalBackup(
   let time = Math.floor(nowMs / 1000) * 1000;
   const newest = existing[0] === undefined ? undefined : parseSnapshotName(existing[0]);
   if (newest !== undefined && time <= newest) time = newest + 1000;
+  // A `-tmp` directory still there after step 1 holds someone else's files: never write into it.
+  const taken = new Set(await storage.children(''));
+  while (taken.has(`${snapshotName(time)}${TEMPORARY_SUFFIX}`) || taken.has(snapshotName(time))) time += 1000;
   const snapshot = snapshotName(time);
   const tmp = `${snapshot}${TEMPORARY_SUFFIX}`;
   progress({ phase: 'snapshot', done: 0, total: 3 });
   let bytesWritten = mediaBytesWritten;
   bytesWritten += await storage.put(
     `${tmp}/main`,
-    encryptBackupStream(scan.backupInfo, framesAgain(options.frames, backend, scan.digest), {
+    encryptBackupStream(scan.backupInfo, framesAgain(options.frames, backend, scan.digest, stream), {
       key: keys.messageBackupKey,
       ...(options.backend === undefined ? {} : { backend: options.backend }),
       ...(options.padding === undefined ? {} : { padding: options.padding }),
@@ -440,7 +598,8 @@ export async function createLocalBackup(
   progress({ phase: 'snapshot', done: 3, total: 3 });
 
   // 5. Only now: prune old snapshots, then media no kept snapshot references.
-  const cleanup = await pruneLocalBackups(storage, options.keepSnapshots ?? DEFAULT_KEEP_SNAPSHOTS);
+  await assertLockHeld(lock);
+  const cleanup = await pruneLocked(storage, options.keepSnapshots ?? DEFAULT_KEEP_SNAPSHOTS);
   snapshotsDeleted.push(...cleanup.snapshotsDeleted);
   progress({ phase: 'cleanup', done: 1, total: 1 });
   return {
@@ -455,6 +614,7 @@ export async function createLocalBackup(
     filesDeleted: cleanup.filesDeleted,
     snapshotsDeleted,
     ...(cleanup.skipped === undefined ? {} : { cleanupSkipped: cleanup.skipped }),
+    ...foreignSummary(cleanup.foreignAll),
   };
 }
 
@@ -462,49 +622,94 @@ export async function createLocalBackup(
 export interface PruneResult {
   /** Names of the snapshot directories deleted, newest first. */
   snapshotsDeleted: string[];
-  /** Files deleted from `files/` (media no kept snapshot lists, and debris). */
+  /** Files deleted from `files/` (media no kept snapshot lists, and the storage's leftovers of media writes). */
   filesDeleted: number;
   /** Why media cleanup was skipped (a kept snapshot's list is unreadable), when it was. */
   skipped?: string;
+  /** Names in the folder that are not its own (left alone), sorted, at most 100. */
+  foreign: string[];
+  /** How many foreign names the folder holds. */
+  foreignCount: number;
 }
 
 /**
- * Keeps the newest `keep` snapshots, then deletes every file under `files/` that no kept
- * snapshot lists. A snapshot is first renamed to a temporary name, so an interrupted deletion
- * never leaves a half snapshot that looks whole. If a kept snapshot's list cannot be read, no
- * media are deleted.
+ * Keeps the newest `keep` snapshots, then deletes the media no kept snapshot lists, holding the
+ * folder's lock. Only the folder's own names are deleted (see the module comment); anything else
+ * is left alone and reported in `foreign`. A snapshot is first renamed to a temporary name, so an
+ * interrupted deletion never leaves a half snapshot that looks whole (a snapshot directory that
+ * holds foreign files keeps them: its own files are deleted, `main` first). The kept snapshots'
+ * lists are read under the lock; if one cannot be read, no media are deleted.
  *
- * @throws {BackupError} `STORAGE_ERROR` from the storage. @throws {RangeError} when `keep` < 1.
+ * @throws {BackupError} `LOCKED` when another run holds the folder, `STORAGE_ERROR` from the
+ *   storage. @throws {RangeError} when `keep` < 1.
  */
 export async function pruneLocalBackups(storage: BackupStorage, keep = DEFAULT_KEEP_SNAPSHOTS): Promise<PruneResult> {
   if (!Number.isSafeInteger(keep) || keep < 1) throw new RangeError(`"keep" expected an integer >= 1, got ${keep}`);
+  return withFolderLock(storage, 'prune', undefined, async () => {
+    const r = await pruneLocked(storage, keep);
+    return {
+      snapshotsDeleted: r.snapshotsDeleted,
+      filesDeleted: r.filesDeleted,
+      ...(r.skipped === undefined ? {} : { skipped: r.skipped }),
+      ...foreignSummary(r.foreignAll),
+    };
+  });
+}
+
+/** {@link pruneLocalBackups} for a caller that holds the lock; `foreignAll` lists every foreign name. */
+async function pruneLocked(
+  storage: BackupStorage,
+  keep: number,
+): Promise<{ snapshotsDeleted: string[]; filesDeleted: number; skipped?: string; foreignAll: string[] }> {
   const names = await snapshotNames(storage);
   const snapshotsDeleted: string[] = [];
   for (const old of names.slice(keep)) {
+    const inside = (await storage.list(old)).map((e) => e.name);
     const doomed = `${old}${TEMPORARY_SUFFIX}`;
-    await storage.delete(doomed);
-    await storage.rename(old, doomed);
-    await storage.delete(doomed);
-    snapshotsDeleted.push(old);
+    if (
+      inside.every((n) => isOwnSnapshotFile(old, n)) &&
+      (await deleteSnapshotDirectory(storage, doomed)).length === 0
+    ) {
+      await storage.rename(old, doomed);
+      await storage.delete(doomed);
+      snapshotsDeleted.push(old);
+    } else if (inside.some((n) => isOwnSnapshotFile(old, n))) {
+      // Moving the directory would move the user's files in it: delete only ours, in place.
+      await deleteSnapshotDirectory(storage, old);
+      snapshotsDeleted.push(old);
+    }
   }
   const referenced = new Set<string>();
+  let skipped: string | undefined;
   for (const name of names.slice(0, keep)) {
     let list: string[];
     try {
       list = decodeFilesList(await readAll(storage, `${name}/files`));
     } catch (e) {
       if ((e as BackupError)?.code === 'STORAGE_ERROR') throw e;
-      return { snapshotsDeleted, filesDeleted: 0, skipped: `the media list of ${name} cannot be read` };
+      skipped = `the media list of ${name} cannot be read`;
+      break;
     }
     for (const n of list) referenced.add(n);
   }
+  const contents = await folderContents(storage);
   let filesDeleted = 0;
-  for (const entry of await storage.list(FILES_DIR)) {
-    const localName = localNameOfPath(entry.name);
-    if (localName === undefined || !referenced.has(localName)) {
-      await storage.delete(entry.name);
+  if (skipped === undefined) {
+    for (const entry of contents.media) {
+      if (!referenced.has(localNameOfPath(entry.name)!)) {
+        await storage.delete(entry.name);
+        filesDeleted++;
+      }
+    }
+    for (const name of contents.mediaDebris) {
+      await storage.delete(name);
       filesDeleted++;
     }
   }
-  return { snapshotsDeleted, filesDeleted };
+  return {
+    snapshotsDeleted,
+    filesDeleted,
+    ...(skipped === undefined ? {} : { skipped }),
+    foreignAll: contents.foreign,
+  };
 }

@@ -106,8 +106,10 @@ export function encodeFilesList(names: readonly string[]): Uint8Array {
 
 /**
  * Decodes a `files` list (unknown `FilesFrame` members are skipped, as the oneof may grow).
+ * Every name must be a local media name (64 lowercase hex digits): a name such as `../x` could
+ * otherwise point outside the folder (Android and Desktop check that paths stay inside too).
  *
- * @throws {BackupError} `INVALID_FRAME` when it does not parse.
+ * @throws {BackupError} `INVALID_FRAME` when it does not parse or names anything but a media name.
  */
 export function decodeFilesList(bytes: Uint8Array): string[] {
   assertBytes(bytes, 'bytes');
@@ -124,19 +126,40 @@ export function decodeFilesList(bytes: Uint8Array): string[] {
     }
     for (const f of fields) {
       if (f.field === FIELD_MEDIA_NAME && f.wireType === 2) {
+        let name: string;
         try {
-          names.push(fromUtf8(f.bytes!));
+          name = fromUtf8(f.bytes!);
         } catch (e) {
           throw new BackupError('INVALID_FRAME', `the snapshot's files list has a name that is not UTF-8`, {
             offset,
             cause: e,
           });
         }
+        if (!isLocalMediaName(name)) {
+          const shown = JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name);
+          throw new BackupError(
+            'INVALID_FRAME',
+            `the snapshot's files list names ${shown} at byte ${offset}, which is not a local media name (64 lowercase hex digits)`,
+            { offset, reason: 'unsafe-name' },
+          );
+        }
+        names.push(name);
       }
     }
     offset = len.next + len.value;
   }
   return names;
+}
+
+/** A local media name: lowercase hex of a SHA-256 (Android `MediaName.forLocalBackupFilename`, Desktop `getLocalBackupFileName`). */
+const LOCAL_MEDIA_NAME = /^[0-9a-f]{64}$/;
+
+/**
+ * True when `name` is a local media name (64 lowercase hex digits): the only names a `files`
+ * list may hold, so a list can never name a path outside `files/<xx>/`.
+ */
+export function isLocalMediaName(name: string): boolean {
+  return LOCAL_MEDIA_NAME.test(name);
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');

@@ -6,7 +6,7 @@
 
 import type { CryptoBackend } from '../backends/types.js';
 import { defaultBackend } from '../backends/auto.js';
-import { openBackup } from '../container/reader.js';
+import { openBackup, openBackupSinglePass } from '../container/reader.js';
 import { BackupError, isBackupError } from '../errors.js';
 import { constantTimeEqual } from '../internal/bytes.js';
 import { deriveMessageBackupKey } from '../keys/hierarchy.js';
@@ -14,7 +14,15 @@ import { decryptAttachmentStream } from '../media/attachment.js';
 import { localBackupFileName } from '../media/names.js';
 import { ciphertextSize } from '../media/padding.js';
 import { randomBytes, type RandomSource } from '../random.js';
-import { type LocalBackupKeyOptions, localBackupKeys, mediaFilePath, snapshotNames } from './localFolder.js';
+import {
+  decodeFrameAt,
+  folderContents,
+  foreignSummary,
+  type LocalBackupKeyOptions,
+  localBackupKeys,
+  mediaFilePath,
+  snapshotNames,
+} from './localFolder.js';
 import { decodeFilesList, decodeLocalMetadata, parseSnapshotName } from './localFormat.js';
 import { backupInfoTime, localLocatorsOfFrameBytes, type MediaLocator } from './references.js';
 import { type BackupStorage, readAll } from './storage.js';
@@ -70,6 +78,17 @@ export interface LocalSnapshotOptions extends LocalBackupKeyOptions {
   snapshot?: string;
   /** Crypto backend (default `defaultBackend()`). */
   backend?: CryptoBackend;
+  /** Largest decompressed `main` accepted, in bytes (a gzip bomb stops there); the reader's default otherwise. */
+  maxDecompressedBytes?: number;
+  /** Largest frame accepted, in bytes; the reader's default otherwise. */
+  maxFrameBytes?: number;
+}
+
+function limits(options: LocalSnapshotOptions): { maxDecompressedBytes?: number; maxFrameBytes?: number } {
+  return {
+    ...(options.maxDecompressedBytes === undefined ? {} : { maxDecompressedBytes: options.maxDecompressedBytes }),
+    ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
+  };
 }
 
 /** A medium a snapshot's frames reference and the folder should hold. */
@@ -162,6 +181,7 @@ export async function openLocalSnapshot(
     {
       key: deriveMessageBackupKey(keys.backupKey, backupId),
       ...(options.backend === undefined ? {} : { backend: options.backend }),
+      ...limits(options),
     },
   );
   const timeMs = backupInfoTime(opened.backupInfo).timeMs;
@@ -197,7 +217,11 @@ export async function openLocalSnapshot(
 
 /** One problem {@link verifyLocalBackup} found. */
 export interface LocalBackupProblem {
-  /** A {@link BackupError} code, or `MEDIA_NOT_LISTED` / `METADATA_MISMATCH`. */
+  /**
+   * A {@link BackupError} code, or `MEDIA_NOT_LISTED` / `METADATA_MISMATCH`, or `ROLLBACK` (the
+   * snapshot holds an older backup than an earlier snapshot, or a copy of an earlier one's `main`,
+   * or one older than its name by more than `maxBackupAgeMs`).
+   */
   readonly code: string;
   /** What went wrong, for people. */
   readonly message: string;
@@ -211,6 +235,12 @@ export interface VerifyLocalBackupOptions extends LocalSnapshotOptions {
   decryptMedia?: boolean | number;
   /** Randomness of the sample. */
   random?: RandomSource;
+  /**
+   * Report a `ROLLBACK` when the snapshot's backup (`BackupInfo.backupTimeMs`) is older than the
+   * time in its name by more than this (ms). Off by default: a snapshot made from a `.binproto`
+   * exported earlier is legitimately older than its name.
+   */
+  maxBackupAgeMs?: number;
 }
 
 /** What {@link verifyLocalBackup} found. */
@@ -227,7 +257,16 @@ export interface LocalBackupVerification {
   readonly mediaDecrypted: number;
   /** Every problem found, in the order checked; empty when `ok`. */
   readonly problems: LocalBackupProblem[];
+  /** The backup time the snapshot's BackupInfo states (ms), when its `main` could be read. */
+  readonly backupTimeMs: number | undefined;
+  /** Names in the folder that are not its own (left alone, not a problem), sorted, at most 100. */
+  readonly foreign: string[];
+  /** How many foreign names the folder holds. */
+  readonly foreignCount: number;
 }
+
+/** Decode problems listed at most (the first is what matters; a damaged snapshot could have millions). */
+const MAX_FRAME_PROBLEMS = 10;
 
 function problemOf(e: unknown, path?: string): LocalBackupProblem {
   if (isBackupError(e)) return { code: e.code, message: e.message, ...(path === undefined ? {} : { path }) };
@@ -272,12 +311,34 @@ export async function verifyLocalBackup(
   }
   let frames = 0;
   let opened: OpenedLocalSnapshot | undefined;
+  let backupTimeMs: number | undefined;
+  let undecodable = 0;
   try {
     opened = await openLocalSnapshot(storage, { ...options, snapshot });
-    for await (const _ of opened.frames) frames++;
+    backupTimeMs = backupInfoTime(opened.backupInfo).timeMs;
+    for await (const frame of opened.frames) {
+      frames++;
+      // Every frame must decode (not only authenticate): a snapshot that cannot be restored never verifies.
+      try {
+        decodeFrameAt(frame, frames);
+      } catch (e) {
+        if (!isBackupError(e)) throw e;
+        if (++undecodable <= MAX_FRAME_PROBLEMS) problems.push(problemOf(e, `${snapshot}/main`));
+      }
+    }
   } catch (e) {
     rethrowStorage(e);
     problems.push(problemOf(e, `${snapshot}/main`));
+  }
+  if (undecodable > MAX_FRAME_PROBLEMS) {
+    problems.push({
+      code: 'INVALID_FRAME',
+      message: `${undecodable - MAX_FRAME_PROBLEMS} more frames do not decode`,
+      path: `${snapshot}/main`,
+    });
+  }
+  if (backupTimeMs !== undefined) {
+    problems.push(...(await rollbackProblems(storage, snapshot, backupTimeMs, options)));
   }
   const entries = [...(opened?.media.values() ?? [])];
   const present: LocalMediaEntry[] = [];
@@ -322,7 +383,106 @@ export async function verifyLocalBackup(
       problems.push(problemOf(e, entry.path));
     }
   }
-  return { ok: problems.length === 0, snapshot, frames, media: listed?.size ?? 0, mediaDecrypted, problems };
+  const contents = await folderContents(storage);
+  return {
+    ok: problems.length === 0,
+    snapshot,
+    frames,
+    media: listed?.size ?? 0,
+    mediaDecrypted,
+    problems,
+    backupTimeMs,
+    ...foreignSummary(contents.foreign),
+  };
+}
+
+/** The BackupInfo time of a snapshot's `main`, read without checking its MAC (`undefined` if it cannot be read). */
+async function peekBackupTime(
+  storage: BackupStorage,
+  snapshot: string,
+  options: VerifyLocalBackupOptions,
+): Promise<number | undefined> {
+  const keys = localBackupKeys(options);
+  let backupId = keys.backupId;
+  try {
+    backupId = decodeLocalMetadata(keys.localMetadataKey, await readAll(storage, `${snapshot}/metadata`));
+  } catch (e) {
+    if (isBackupError(e, 'STORAGE_ERROR')) throw e;
+  }
+  const source = storage.get(`${snapshot}/main`)[Symbol.asyncIterator]();
+  const stream: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => source };
+  try {
+    const opened = await openBackupSinglePass(stream, {
+      key: deriveMessageBackupKey(keys.backupKey, backupId),
+      ...(options.backend === undefined ? {} : { backend: options.backend }),
+      ...limits(options),
+    });
+    return backupInfoTime(opened.backupInfo).timeMs;
+  } catch (e) {
+    if (isBackupError(e, 'STORAGE_ERROR')) throw e;
+    return undefined; // damaged or unreadable: that snapshot's own verification reports it
+  } finally {
+    await source.return?.();
+  }
+}
+
+async function sha256Of(storage: BackupStorage, name: string, backend: CryptoBackend): Promise<Uint8Array> {
+  const hash = backend.sha256();
+  for await (const chunk of storage.get(name)) hash.update(chunk);
+  return hash.digest();
+}
+
+/**
+ * Rollback checks: the snapshot's backup must not be older than the backup of an earlier
+ * snapshot, its `main` must not be a copy of an earlier snapshot's (the writer never makes two
+ * equal files: each has a random IV), and, with `maxBackupAgeMs`, it must not be older than its
+ * name by more than that.
+ */
+async function rollbackProblems(
+  storage: BackupStorage,
+  snapshot: string,
+  timeMs: number,
+  options: VerifyLocalBackupOptions,
+): Promise<LocalBackupProblem[]> {
+  const problems: LocalBackupProblem[] = [];
+  const path = `${snapshot}/main`;
+  const iso = (t: number) => (Number.isFinite(t) && Math.abs(t) < 8.64e15 ? new Date(t).toISOString() : String(t));
+  const nameTime = parseSnapshotName(snapshot)!;
+  const maxAge = options.maxBackupAgeMs;
+  if (maxAge !== undefined) {
+    if (!Number.isFinite(maxAge) || maxAge < 0)
+      throw new RangeError(`"maxBackupAgeMs" expected a duration >= 0 in ms, got ${maxAge}`);
+    if (nameTime - timeMs > maxAge) {
+      problems.push({
+        code: 'ROLLBACK',
+        message: `the snapshot holds a backup made at ${iso(timeMs)}, older than its name (${iso(nameTime)}) by more than the ${maxAge} ms allowed`,
+        path,
+      });
+    }
+  }
+  const backend = options.backend ?? defaultBackend();
+  const size = await storage.stat(path);
+  let digest: Uint8Array | undefined;
+  for (const earlier of (await snapshotNames(storage)).filter((n) => n < snapshot)) {
+    const theirs = await peekBackupTime(storage, earlier, options);
+    if (theirs !== undefined && timeMs < theirs) {
+      problems.push({
+        code: 'ROLLBACK',
+        message: `the snapshot holds a backup made at ${iso(timeMs)}, older than the one in the earlier snapshot ${earlier} (${iso(theirs)}): an older main may have been put in its place`,
+        path,
+      });
+    } else if (theirs === timeMs && size !== undefined && (await storage.stat(`${earlier}/main`)) === size) {
+      digest ??= await sha256Of(storage, path, backend);
+      if (constantTimeEqual(digest, await sha256Of(storage, `${earlier}/main`, backend))) {
+        problems.push({
+          code: 'ROLLBACK',
+          message: `the snapshot's main file is a copy of the one in the earlier snapshot ${earlier}`,
+          path,
+        });
+      }
+    }
+  }
+  return problems;
 }
 
 function pickSample<T>(items: readonly T[], which: boolean | number | undefined, random?: RandomSource): T[] {

@@ -43,6 +43,52 @@ export interface BackupStorage {
    * must not replace anything. Throws `NOT_FOUND` when `from` does not exist.
    */
   rename(from: string, to: string): Promise<void>;
+  /**
+   * Creates a small file only when nothing of that name exists, atomically: of several callers
+   * (in this process or others) racing for one name, exactly one sees `true`, and no reader ever
+   * sees the file half-written. Resolves `false` when the name is taken. What the folder lock is
+   * built on.
+   */
+  create(name: string, bytes: Uint8Array): Promise<boolean>;
+  /**
+   * Who is running, for the folder lock: the host and process id written into a lock, and whether
+   * a process of this host still runs (a lock whose process is gone is taken over). Absent for a
+   * storage only one process can reach (the in-memory one): every lock is then this process's.
+   */
+  readonly processes?: StorageProcesses;
+}
+
+/** What the folder lock needs to know about processes (see {@link BackupStorage.processes}). */
+export interface StorageProcesses {
+  /** This host's name, as written into a lock. */
+  readonly host: string;
+  /** This process's id. */
+  readonly pid: number;
+  /** False only when process `pid` of this host certainly no longer runs. */
+  isAlive(pid: number): boolean;
+}
+
+/** Suffix of a storage's temporary files: `.<base>.<tag>.tmp` next to the file being written. */
+const TEMPORARY = /^\.(.+)\.[0-9a-z]{1,32}\.tmp$/;
+
+/**
+ * The name a storage writes a file under before it renames it into place: `.<base>.<tag>.tmp` in
+ * the same directory (so the local folder can tell its own leftovers from anything else).
+ *
+ * @throws {TypeError} on a malformed name or a tag that is not 1-32 characters of `[0-9a-z]`.
+ */
+export function temporaryName(name: string, tag: string): string {
+  assertStorageName(name);
+  if (!/^[0-9a-z]{1,32}$/.test(tag)) throw new TypeError(`"tag" expected 1-32 characters of [0-9a-z], got ${tag}`);
+  const slash = name.lastIndexOf('/');
+  return `${name.slice(0, slash + 1)}.${name.slice(slash + 1)}.${tag}.tmp`;
+}
+
+/** The name a temporary file ({@link temporaryName}) stands in for, or `undefined` if `name` is not one. */
+export function temporaryTarget(name: string): string | undefined {
+  const slash = name.lastIndexOf('/');
+  const m = TEMPORARY.exec(name.slice(slash + 1));
+  return m === null ? undefined : name.slice(0, slash + 1) + m[1];
 }
 
 /**
@@ -148,6 +194,14 @@ export class MemoryStorage implements BackupStorage {
       this.files.set(to + key.slice(from.length), this.files.get(key)!);
       this.files.delete(key);
     }
+  }
+
+  /** @throws {TypeError} on a malformed name. */
+  async create(name: string, bytes: Uint8Array): Promise<boolean> {
+    assertStorageName(name);
+    if (this.files.has(name) || this.isDirectory(name)) return false;
+    this.files.set(name, bytes.slice());
+    return true;
   }
 
   private isDirectory(name: string): boolean {

@@ -6,7 +6,7 @@
 
 import { BackupError } from '../errors.js';
 import { type ByteSource, iterateBytes } from '../internal/stream.js';
-import type { BackupStorage, StorageEntry } from '../incremental/storage.js';
+import { type BackupStorage, type StorageEntry, temporaryName } from '../incremental/storage.js';
 
 /** Options of {@link withFaults}. */
 export interface FaultOptions {
@@ -66,7 +66,9 @@ export function withFaults(inner: BackupStorage, options: FaultOptions): FaultyS
         if (debris && parts.length > 0) {
           const base = name.split('/').pop()!;
           const dir = name.slice(0, name.length - base.length);
-          await inner.put(`${dir}.${base}.crash.tmp`, [parts[0]!.subarray(0, Math.ceil(parts[0]!.length / 2))]);
+          await inner.put(temporaryName(`${dir}${base}`, 'crash'), [
+            parts[0]!.subarray(0, Math.ceil(parts[0]!.length / 2)),
+          ]);
         }
         throw e;
       }
@@ -96,5 +98,10 @@ export function withFaults(inner: BackupStorage, options: FaultOptions): FaultyS
       step(`rename ${from}`);
       return inner.rename(from, to);
     },
+    async create(name: string, bytes: Uint8Array): Promise<boolean> {
+      step(`create ${name}`);
+      return inner.create(name, bytes);
+    },
+    ...(inner.processes === undefined ? {} : { processes: inner.processes }),
   };
 }

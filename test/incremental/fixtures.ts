@@ -48,9 +48,11 @@ function delimited(message: Uint8Array): Uint8Array {
 }
 
 /** A `.binproto`: BackupInfo, then one chat item per medium (plus a text message between them). */
-export function makeFrames(media: readonly TestMedium[], seed = 1): Uint8Array {
+export function makeFrames(media: readonly TestMedium[], seed = 1, backupTimeMs = T0): Uint8Array {
   const parts: Uint8Array[] = [
-    delimited(encodeBackupInfo({ version: 1n, backupTimeMs: BigInt(T0), mediaRootBackupKey: prng(seed)(32) })),
+    delimited(
+      encodeBackupInfo({ version: 1n, backupTimeMs: BigInt(backupTimeMs), mediaRootBackupKey: prng(seed)(32) }),
+    ),
   ];
   media.forEach((m, i) => {
     parts.push(

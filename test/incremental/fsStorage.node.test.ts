@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -79,10 +79,16 @@ describe('local backup folder on disk', () => {
     expect(shards.every((s) => /^[0-9a-f]{2}$/.test(s))).toBe(true);
     expect((await readdir(join(root, first.snapshot))).sort()).toEqual(['files', 'main', 'metadata']);
     // Debris of an interrupted run: a temporary snapshot directory and a temporary media file.
-    await writeFile(join(root, 'signal-backup-2099-01-01-00-00-00-tmp'), 'x').catch(() => {});
-    await writeFile(join(root, 'files', shards[0]!, '.abc.1234.tmp'), 'partial');
+    await mkdir(join(root, 'signal-backup-2099-01-01-00-00-00-tmp'));
+    await writeFile(join(root, 'signal-backup-2099-01-01-00-00-00-tmp', 'main'), 'x');
+    const medium = (await readdir(join(root, 'files', shards[0]!)))[0]!;
+    await writeFile(join(root, 'files', shards[0]!, `.${medium}.1234.tmp`), 'partial');
+    // Not ours: a temporary-looking name that stands for no media name is the user's.
+    await writeFile(join(root, 'files', shards[0]!, '.abc.1234.tmp'), 'mine');
     const second = await createLocalBackup(storage, { ...keys, frames, media: () => undefined, now: T0 + 1000 });
     expect(second).toMatchObject({ mediaWritten: 0, mediaReused: 12, mediaBytesWritten: 0, filesDeleted: 1 });
+    expect(second.foreign).toEqual([`files/${shards[0]}/.abc.1234.tmp`]);
+    expect(await readFile(join(root, 'files', shards[0]!, '.abc.1234.tmp'), 'utf8')).toBe('mine');
     expect(second.snapshotsDeleted).toEqual(['signal-backup-2099-01-01-00-00-00-tmp']);
     const v = await verifyLocalBackup(storage, { ...keys, decryptMedia: 5 });
     expect(v).toMatchObject({ ok: true, frames: 12, media: 12, mediaDecrypted: 5 });
@@ -126,15 +132,16 @@ describe('local backup folder on disk', () => {
       const copy = join(dir, `copy-${k}`);
       const store = fsStorage(copy, { durable: false });
       for (const e of await base.list('')) await store.put(e.name, [await readAll(base, e.name)]);
-      await expect(
-        createLocalBackup(withFaults(store, { failAfter: k }), {
-          ...keys,
-          frames: makeFrames(second),
-          media: mediaSource(second),
-          now: T0 + 1000,
-          concurrency: 1,
-        }),
-      ).rejects.toSatisfy((e) => isBackupError(e, 'STORAGE_ERROR'));
+      const run = createLocalBackup(withFaults(store, { failAfter: k }), {
+        ...keys,
+        frames: makeFrames(second),
+        media: mediaSource(second),
+        now: T0 + 1000,
+        concurrency: 1,
+      });
+      // The last 2 operations release the lock: the run has succeeded, the stale lock is taken over next time.
+      if (k >= total - 2) await expect(run).resolves.toBeDefined();
+      else await expect(run).rejects.toSatisfy((e) => isBackupError(e, 'STORAGE_ERROR'));
       const names = (await listLocalBackups(store)).map((s) => s.name);
       if (names.includes(snapshot0)) {
         expect((await verifyLocalBackup(store, { ...keys, snapshot: snapshot0, decryptMedia: true })).problems).toEqual(

@@ -76,8 +76,12 @@ describe('strings that are not UTF-8', () => {
     const r = validate([frame]);
     const e = r.errors.find((x) => x.code === 'INVALID_UTF8');
     expect(e?.message).toContain('Frame.account.givenName');
-    // The same frame as bytes: the encoder writes the surrogate's 3-byte form, which is not UTF-8.
-    expect(validate([encodeFrame(frame)]).errors.map((x) => x.code)).toContain('INVALID_UTF8');
+    // The encoder refuses it (it has no UTF-8 form); the bytes an encoder without that check wrote
+    // (the surrogate's 3-byte form ed a0 80, here patched into U+0800's e0 a0 80) are not UTF-8.
+    expect(() => encodeFrame(frame)).toThrow(/lone UTF-16 surrogate/);
+    const bytes = encodeFrame({ account: { givenName: 'a\u0800b', profileKey: new Uint8Array(32) } });
+    bytes[bytes.findIndex((b, i) => b === 0xe0 && bytes[i + 1] === 0xa0 && bytes[i + 2] === 0x80)] = 0xed;
+    expect(validate([bytes]).errors.map((x) => x.code)).toContain('INVALID_UTF8');
     // A proper surrogate pair (U+1F600) is fine either way.
     const ok: Frame = { account: { givenName: '\uD83D\uDE00', profileKey: new Uint8Array(32) } };
     expect(validate([ok]).errors.map((x) => x.code)).not.toContain('INVALID_UTF8');

@@ -1,25 +1,31 @@
 /** `sbackup encrypt`, `sbackup decrypt`, `sbackup inspect`: the encrypted backup file. */
 
-import { open, readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { inspectBackup } from '../../container/inspect.js';
 import { openBackup } from '../../container/reader.js';
 import { encryptBackupStream } from '../../container/writer.js';
 import { BackupError } from '../../errors.js';
-import { encodeVarint } from '../../internal/wire.js';
 import { createBackupMetadata } from '../../keys/forwardSecrecy.js';
-import { FrameSplitter } from '../../frames/stream.js';
+import { splitBackupStream } from '../../frames/stream.js';
 import { fileSource } from '../../node/file.js';
 import {
   type CliContext,
-  type Command,
+  command,
   EXIT_OK,
   hexOption,
+  inputFile,
+  limitOptions,
+  limitsOf,
   parse,
   printJson,
   UsageError,
   messageBackupKeyOptions,
-  writeFileAtomically,
+  writeOutput,
 } from '../io.js';
+
+/** Read size for plaintext frame files: small enough that a chunk of empty frames stays small in memory. */
+const FRAMES_CHUNK = 64 * 1024;
 
 const keyOptions = {
   aep: { type: 'string' },
@@ -44,14 +50,16 @@ function progress(ctx: CliContext, label: string) {
   };
 }
 
-export const encrypt: Command = {
+export const encrypt = command({
   summary: 'encrypt an unencrypted .binproto into a backup file',
-  usage: `sbackup encrypt --aep <AEP> --aci <uuid> [--fs-token <hex> (--metadata <hex> | --enc-salt <hex> --pw-salt <hex>)] [--legacy] [--level <0-9>] <in.binproto> <out>
+  usage: `sbackup encrypt --aep <AEP> --aci <uuid> [--fs-token <hex> (--metadata <hex> | --enc-salt <hex> --pw-salt <hex>)] [--legacy] [--level <0-9>] [--max-frame-bytes <n>] [--no-clobber] <in.binproto> <out|->
 
 Reads varint-delimited BackupInfo + Frames and writes an encrypted backup file. With --fs-token
 the key is the forward-secrecy one and the modern layout ("SBACKUP\\x01" + metadata) is written,
 with the metadata given as hex (--metadata, MetadataPb without its length) or built from one
-pair's --enc-salt and --pw-salt. Without --fs-token (or with --legacy) the legacy layout is written.`,
+pair's --enc-salt and --pw-salt. Without --fs-token (or with --legacy) the legacy layout is written.
+<out> may be - (stdout); an existing file is replaced atomically (keeping its mode) unless
+--no-clobber; it may not be the input.`,
   async run(args, ctx) {
     const { values, positionals } = parse(
       args,
@@ -62,6 +70,8 @@ pair's --enc-salt and --pw-salt. Without --fs-token (or with --legacy) the legac
         'pw-salt': { type: 'string' },
         legacy: { type: 'boolean' },
         level: { type: 'string' },
+        'max-frame-bytes': limitOptions['max-frame-bytes'],
+        'no-clobber': { type: 'boolean' },
       },
       { min: 2, max: 2 },
     );
@@ -88,62 +98,90 @@ pair's --enc-salt and --pw-salt. Without --fs-token (or with --legacy) the legac
       throw new UsageError('metadata options need --fs-token and the modern layout');
     }
     const [input, output] = positionals as [string, string];
-    // The input is the unencrypted .binproto form: varint-delimited BackupInfo, then Frames.
-    const splitter = new FrameSplitter();
-    const messages = splitter.push(new Uint8Array(await readFile(input)));
-    splitter.finish();
-    const [info, ...frames] = messages.map((m) => m.bytes);
-    if (info === undefined) throw new BackupError('EMPTY_INPUT', 'input: no BackupInfo (the file is empty)');
+    const { size } = await inputFile(input);
+    const limits = limitsOf(values);
     const bar = progress(ctx, 'encrypting');
-    function* tracked() {
-      for (let i = 0; i < frames.length; i++) {
-        if (i % 1024 === 0) bar.update(i / frames.length);
-        yield frames[i]!;
-      }
-    }
-    await writeFileAtomically(output, async (write) => {
-      for await (const chunk of encryptBackupStream(info, tracked(), { key, metadata, level })) await write(chunk);
-    });
+    await writeOutput(
+      output,
+      { plaintext: false, inputs: [input], noClobber: values['no-clobber'], ctx },
+      async (out) => {
+        // The input is the unencrypted .binproto form: varint-delimited BackupInfo, then Frames,
+        // streamed (bounded memory whatever the number of frames).
+        let read = 0;
+        async function* chunks() {
+          for await (const c of createReadStream(input, { highWaterMark: FRAMES_CHUNK }) as AsyncIterable<Uint8Array>) {
+            read += c.length;
+            yield c;
+          }
+        }
+        const messages = splitBackupStream(chunks(), limits)[Symbol.asyncIterator]();
+        const first = await messages.next().catch((e) => {
+          if (e instanceof BackupError && e.code === 'EMPTY_INPUT') {
+            throw new BackupError('EMPTY_INPUT', 'input: no BackupInfo (the file is empty)');
+          }
+          throw e;
+        });
+        if (first.done) throw new BackupError('EMPTY_INPUT', 'input: no BackupInfo (the file is empty)');
+        async function* frames() {
+          let n = 0;
+          for (;;) {
+            const r = await messages.next();
+            if (r.done) return;
+            if (++n % 4096 === 0) bar.update(size === 0 ? 0 : read / size);
+            yield r.value.bytes;
+          }
+        }
+        for await (const chunk of encryptBackupStream(first.value.bytes, frames(), { key, metadata, level })) {
+          await out.write(chunk);
+        }
+      },
+    );
     bar.done();
     return EXIT_OK;
   },
-};
+});
 
-export const decrypt: Command = {
+export const decrypt = command({
   summary: 'decrypt a backup file into an unencrypted .binproto',
-  usage: `sbackup decrypt --aep <AEP> --aci <uuid> [--fs-token <hex>] <in> <out.binproto>
+  usage: `sbackup decrypt --aep <AEP> --aci <uuid> [--fs-token <hex>] [--max-decompressed-bytes <n>] [--max-frame-bytes <n>] [--no-clobber] <in> <out.binproto|->
 
 Verifies the file's MAC, then writes its BackupInfo and Frames varint-delimited. A rejected file
-leaves no output behind (exit 1, one line naming the failed check).`,
+leaves no output behind (exit 1, one line naming the failed check). The output is plaintext: it is
+created 0600 (a replaced file keeps its mode, made no looser than 0600); - writes to stdout.
+--max-decompressed-bytes (default 4G) and --max-frame-bytes (default 64M) stop a hostile file early
+(sizes take k, m, g suffixes).`,
   async run(args, ctx) {
-    const { values, positionals } = parse(args, keyOptions, { min: 2, max: 2 });
+    const { values, positionals } = parse(
+      args,
+      { ...keyOptions, ...limitOptions, 'no-clobber': { type: 'boolean' } },
+      { min: 2, max: 2 },
+    );
     const { key } = await messageBackupKeyOptions(values, ctx);
+    const limits = limitsOf(values);
     const [input, output] = positionals as [string, string];
+    await inputFile(input, true);
     const source = await fileSource(input);
     const bar = progress(ctx, 'decrypting');
-    await writeFileAtomically(output, async (write) => {
-      const backup = await openBackup(source, { key });
-      const parts: Uint8Array[] = [encodeVarint(backup.backupInfo.length), backup.backupInfo];
-      let size = 0;
-      let n = 0;
-      for await (const f of backup.frames) {
-        parts.push(encodeVarint(f.length), f);
-        size += f.length;
-        if (size >= 1 << 20) {
-          await write(Buffer.concat(parts));
-          parts.length = 0;
-          size = 0;
+    await writeOutput(
+      output,
+      { plaintext: true, inputs: [input], noClobber: values['no-clobber'], ctx },
+      async (out) => {
+        const backup = await openBackup(source, { key, ...limits });
+        await out.writeDelimited(backup.backupInfo);
+        let n = 0;
+        for await (const f of backup.frames) {
+          // Buffered by bytes, prefixes included: a million empty frames are a few writes.
+          await out.writeDelimited(f);
+          if (++n % 4096 === 0) bar.update(Math.min(0.99, n / (n + 4096)));
         }
-        if (++n % 4096 === 0) bar.update(Math.min(0.99, n / (n + 4096)));
-      }
-      if (parts.length > 0) await write(Buffer.concat(parts));
-    });
+      },
+    );
     bar.done();
     return EXIT_OK;
   },
-};
+});
 
-export const inspect: Command = {
+export const inspect = command({
   summary: 'show a backup file’s layout, metadata and sizes (JSON, no key needed)',
   usage: `sbackup inspect <file>
 
@@ -152,9 +190,10 @@ the body's iv, ciphertextLength and mac. Decrypts nothing.`,
   async run(args, ctx) {
     const { positionals } = parse(args, {}, { min: 1, max: 1 });
     const path = positionals[0]!;
-    // Fail like the other commands on a missing file (exit 2).
+    // Fail like the other commands on a missing file (exit 2), plainly on a directory.
+    await inputFile(path, true);
     await (await open(path, 'r')).close();
     printJson(ctx, await inspectBackup(await fileSource(path)));
     return EXIT_OK;
   },
-};
+});

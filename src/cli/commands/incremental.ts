@@ -1,10 +1,10 @@
 /** `sbackup plan` and `sbackup local create|verify|list|restore`: incremental media. */
 
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { BackupError } from '../../errors.js';
 import { splitBackupStream } from '../../frames/stream.js';
-import { encodeVarint } from '../../internal/wire.js';
 import { deriveMediaId } from '../../keys/hierarchy.js';
 import { createLocalBackup, type LocalBackupProgress } from '../../incremental/localFolder.js';
 import { listLocalBackups, openLocalSnapshot, verifyLocalBackup } from '../../incremental/localRead.js';
@@ -22,17 +22,23 @@ import { directoryMediaSource } from '../../node/mediaDirectory.js';
 import {
   aciOption,
   type CliContext,
-  type Command,
+  command,
   EXIT_OK,
   EXIT_REJECTED,
   hex,
+  inputFile,
+  limitOptions,
+  limitsOf,
   parse,
   printJson,
   recoveryKeyOption,
   requireOption,
   UsageError,
-  writeFileAtomically,
+  writeOutput,
 } from '../io.js';
+
+/** Read size of a .binproto: small enough that a chunk of empty frames stays small in memory. */
+const FRAMES_CHUNK = 64 * 1024;
 
 const keyOptions = { aep: { type: 'string' }, aci: { type: 'string' } } as const;
 
@@ -97,7 +103,7 @@ function parseInventory(text: string): StoredObject[] {
   });
 }
 
-export const plan: Command = {
+export const plan = command({
   summary: 'plan media uploads / deletions against a media-tier listing (JSON)',
   usage: `sbackup plan --frames <in.binproto> --inventory <listing.json> --tier free|paid [--quota <bytes>] [--max-object <bytes>] [--window-days <n>] [--thumbnails on|off] [--now <ms>]
 
@@ -131,12 +137,15 @@ thumbnails; paid = 100 GiB, no window, thumbnails; both: 101 MiB per object.`,
     const mediaWindowDays = integerOption(values['window-days'], 'window-days');
     const now = integerOption(values.now, 'now') ?? Date.now();
     const stored = parseInventory(await readFile(requireOption(values.inventory, 'inventory'), 'utf8'));
-    const framesBytes = new Uint8Array(await readFile(requireOption(values.frames, 'frames')));
+    const framesPath = requireOption(values.frames, 'frames');
+    await inputFile(framesPath);
 
     const locators: MediaLocator[] = [];
     let rootKey: Uint8Array | undefined;
     let timeMs = 0;
-    for await (const m of splitBackupStream([framesBytes])) {
+    // Streamed in small chunks: one huge chunk of empty frames would be split into millions of views at once.
+    const chunks = createReadStream(framesPath, { highWaterMark: FRAMES_CHUNK }) as AsyncIterable<Uint8Array>;
+    for await (const m of splitBackupStream(chunks)) {
       if (m.index === 0) {
         const { info, timeMs: t } = backupInfoTime(m.bytes);
         timeMs = t;
@@ -185,17 +194,19 @@ thumbnails; paid = 100 GiB, no window, thumbnails; both: 101 MiB per object.`,
     });
     return EXIT_OK;
   },
-};
+});
 
-export const localCreate: Command = {
+export const localCreate = command({
   summary: 'write a snapshot into a local backup folder, copying only new media',
-  usage: `sbackup local create --aep <AEP> --aci <uuid> --frames <in.binproto> --media <dir> --to <folder> [--keep <n>] [--allow-missing] [--now <ms>]
+  usage: `sbackup local create --aep <AEP> --aci <uuid> --frames <in.binproto> --media <dir> --to <folder> [--keep <n>] [--allow-missing] [--now <ms>] [--max-frame-bytes <n>]
 
 Writes the media the folder lacks (files under <dir> with any names, matched to the frames'
 attachments by SHA-256 = plaintextHash; each encrypted under its FilePointer's localKey), then the
 snapshot (main, metadata, files) under a temporary name renamed into place, then keeps the newest
 <n> snapshots (default 2) and deletes media no kept snapshot references. Prints a JSON summary.
-Without --allow-missing, a medium missing from <dir> rejects the run (exit 1, no snapshot).`,
+Without --allow-missing, a medium missing from <dir> rejects the run (exit 1, no snapshot).
+Only the folder's own names are ever deleted; anything else is left alone and listed in
+"foreign". A lock (.sbackup-lock) keeps a second run out (exit 1 naming the run that holds it).`,
   async run(args, ctx) {
     const { values } = parse(
       args,
@@ -207,10 +218,12 @@ Without --allow-missing, a medium missing from <dir> rejects the run (exit 1, no
         keep: { type: 'string' },
         'allow-missing': { type: 'boolean' },
         now: { type: 'string' },
+        'max-frame-bytes': limitOptions['max-frame-bytes'],
       },
       { min: 0, max: 0 },
     );
     const keys = await keysOf(values, ctx);
+    const limits = limitsOf(values);
     const framesPath = requireOption(values.frames, 'frames');
     const media = directoryMediaSource(requireOption(values.media, 'media'));
     const to = requireOption(values.to, 'to');
@@ -218,11 +231,14 @@ Without --allow-missing, a medium missing from <dir> rejects the run (exit 1, no
     if (keepSnapshots === 0) throw new UsageError('--keep: expected at least 1');
     const now = integerOption(values.now, 'now');
     const bar = progressBar(ctx);
-    const framesBytes = new Uint8Array(await readFile(framesPath));
+    // Read twice (media first, then the snapshot), streamed: bounded memory whatever its size.
+    await inputFile(framesPath, true);
+    const frames = () => createReadStream(framesPath, { highWaterMark: FRAMES_CHUNK }) as AsyncIterable<Uint8Array>;
     try {
       const r = await createLocalBackup(fsStorage(to), {
         ...keys,
-        frames: framesBytes,
+        ...(limits.maxFrameBytes === undefined ? {} : { maxFrameBytes: limits.maxFrameBytes }),
+        frames,
         media,
         ...(keepSnapshots === undefined ? {} : { keepSnapshots }),
         ...(now === undefined ? {} : { now }),
@@ -236,35 +252,47 @@ Without --allow-missing, a medium missing from <dir> rejects the run (exit 1, no
     }
     return EXIT_OK;
   },
-};
+});
 
-export const localVerify: Command = {
-  summary: 'verify a local backup snapshot (MAC, frames, media present; optionally decrypt)',
-  usage: `sbackup local verify --aep <AEP> --aci <uuid> <folder> [--snapshot <name>] [--decrypt-media all|<n>]
+export const localVerify = command({
+  summary: 'verify a local backup snapshot (MAC, every frame, media present, rollback; optionally decrypt)',
+  usage: `sbackup local verify --aep <AEP> --aci <uuid> <folder> [--snapshot <name>] [--decrypt-media all|<n>] [--max-age-hours <h>] [--max-decompressed-bytes <n>] [--max-frame-bytes <n>]
 
-Checks the newest snapshot (or --snapshot): its metadata, the main file's MAC and frames, and that
-every medium is listed and present with the right size; --decrypt-media decrypts all media or a
-random sample of <n>. Prints {"ok", "problems", ...}; exit 1 when a problem is found.`,
+Checks the newest snapshot (or --snapshot): its metadata, the main file's MAC, that every frame
+decodes, that every medium is listed and present with the right size, and that it is no rollback
+(its backup is not older than an earlier snapshot's, its main is no copy of an earlier one; with
+--max-age-hours, not older than its name by more than that); --decrypt-media decrypts all media
+or a random sample of <n>. Prints {"ok", "problems", "foreign", ...}; exit 1 when a problem is
+found (foreign files are listed, not problems).`,
   async run(args, ctx) {
     const { values, positionals } = parse(
       args,
-      { ...keyOptions, snapshot: { type: 'string' }, 'decrypt-media': { type: 'string' } },
+      {
+        ...keyOptions,
+        ...limitOptions,
+        snapshot: { type: 'string' },
+        'decrypt-media': { type: 'string' },
+        'max-age-hours': { type: 'string' },
+      },
       { min: 1, max: 1 },
     );
     const keys = await keysOf(values, ctx);
     const d = values['decrypt-media'];
     const decryptMedia = d === undefined ? false : d === 'all' ? true : integerOption(d, 'decrypt-media');
+    const maxAgeHours = integerOption(values['max-age-hours'], 'max-age-hours');
     const r = await verifyLocalBackup(fsStorage(positionals[0]!), {
       ...keys,
+      ...limitsOf(values),
       ...(values.snapshot === undefined ? {} : { snapshot: values.snapshot }),
       ...(decryptMedia === undefined ? {} : { decryptMedia }),
+      ...(maxAgeHours === undefined ? {} : { maxBackupAgeMs: maxAgeHours * 3_600_000 }),
     });
     printJson(ctx, r);
     return r.ok ? EXIT_OK : EXIT_REJECTED;
   },
-};
+});
 
-export const localList: Command = {
+export const localList = command({
   summary: 'list the snapshots of a local backup folder (JSON)',
   usage: `sbackup local list [--aep <AEP> --aci <uuid>] <folder>
 
@@ -276,36 +304,54 @@ whether all three files are present. Needs no key (the keys are accepted and ign
     printJson(ctx, { snapshots: snapshots.map((s) => ({ ...s, date: new Date(s.timeMs).toISOString() })) });
     return EXIT_OK;
   },
-};
+});
 
-export const localRestore: Command = {
+export const localRestore = command({
   summary: 'restore a local backup snapshot: frames (.binproto) and media plaintexts',
-  usage: `sbackup local restore --aep <AEP> --aci <uuid> <folder> --out <dir> [--snapshot <name>]
+  usage: `sbackup local restore --aep <AEP> --aci <uuid> <folder> --out <dir> [--snapshot <name>] [--no-clobber] [--max-decompressed-bytes <n>] [--max-frame-bytes <n>]
 
 Opens the newest snapshot (or --snapshot), checks its MAC, and writes <dir>/frames.binproto
 (varint-delimited BackupInfo + Frames) and each medium's plaintext as <dir>/media/<plaintextHash hex>.
-Every medium is checked (MAC, size, plaintext hash) before a byte of it is written. Prints a JSON
-summary; exit 1 when some media are missing or damaged (the rest are still written).`,
+Every medium is checked (MAC, size, plaintext hash) before a byte of it is written. Outputs are
+plaintext: files are created 0600 and directories 0700. Prints a JSON summary; exit 1 when some
+media are missing or damaged (the rest are still written).`,
   async run(args, ctx) {
     const { values, positionals } = parse(
       args,
-      { ...keyOptions, snapshot: { type: 'string' }, out: { type: 'string' } },
+      {
+        ...keyOptions,
+        ...limitOptions,
+        snapshot: { type: 'string' },
+        out: { type: 'string' },
+        'no-clobber': { type: 'boolean' },
+      },
       { min: 1, max: 1 },
     );
     const keys = await keysOf(values, ctx);
     const out = requireOption(values.out, 'out');
-    const opened = await openLocalSnapshot(fsStorage(positionals[0]!), {
+    const folder = positionals[0]!;
+    if (resolve(out) === resolve(folder)) {
+      throw new UsageError('--out is the backup folder itself; restore into another directory');
+    }
+    const opened = await openLocalSnapshot(fsStorage(folder), {
       ...keys,
+      ...limitsOf(values),
       ...(values.snapshot === undefined ? {} : { snapshot: values.snapshot }),
     });
-    await mkdir(join(out, 'media'), { recursive: true });
+    const made = await mkdir(join(out, 'media'), { recursive: true, mode: 0o700 });
+    // Directories made now are private (mkdir's mode passes through the umask; the first made is `made`).
+    if (made !== undefined) {
+      for (let dir = resolve(out, 'media'); ; dir = dirname(dir)) {
+        await chmod(dir, 0o700);
+        if (dir === resolve(made) || dirname(dir) === dir) break;
+      }
+    }
+    const noClobber = values['no-clobber'];
     let frames = 0;
-    await writeFileAtomically(join(out, 'frames.binproto'), async (write) => {
-      await write(encodeVarint(opened.backupInfo.length));
-      await write(opened.backupInfo);
+    await writeOutput(join(out, 'frames.binproto'), { plaintext: true, noClobber }, async (w) => {
+      await w.writeDelimited(opened.backupInfo);
       for await (const f of opened.frames) {
-        await write(encodeVarint(f.length));
-        await write(f);
+        await w.writeDelimited(f);
         frames++;
       }
     });
@@ -316,15 +362,16 @@ summary; exit 1 when some media are missing or damaged (the rest are still writt
     let written = 0;
     for (const [i, entry] of entries.entries()) {
       try {
-        await writeFileAtomically(join(out, 'media', hex(entry.plaintextHash)), async (write) => {
+        await writeOutput(join(out, 'media', hex(entry.plaintextHash)), { plaintext: true, noClobber }, async (w) => {
           for await (const chunk of opened.readMedia(entry)) {
-            await write(chunk);
+            await w.write(chunk);
             bytes += chunk.length;
           }
         });
         written++;
       } catch (e) {
-        if (!(e instanceof BackupError)) throw e;
+        // A failing output (no space, read-only) stops the restore; a damaged medium is a problem.
+        if (!(e instanceof BackupError) || e.code === 'STORAGE_ERROR') throw e;
         problems.push({ code: e.code, message: e.message, path: entry.path });
       }
       bar.update({ phase: 'restore', done: i + 1, total: entries.length });
@@ -340,4 +387,4 @@ summary; exit 1 when some media are missing or damaged (the rest are still writt
     });
     return problems.length === 0 ? EXIT_OK : EXIT_REJECTED;
   },
-};
+});

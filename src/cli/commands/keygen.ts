@@ -1,9 +1,9 @@
 /** `sbackup keygen`: a new recovery key (its own module: it loads nothing but the recovery-key code). */
 
 import { formatRecoveryKey, generateRecoveryKey } from '../../keys/recoveryKey.js';
-import { type Command, EXIT_OK, parse } from '../io.js';
+import { command, EXIT_OK, parse } from '../io.js';
 
-export const keygen: Command = {
+export const keygen = command({
   summary: 'print a new recovery key',
   usage: `sbackup keygen [--display]
 
@@ -15,4 +15,4 @@ Prints a new random recovery key (64 characters of 0-9a-z).
     ctx.stdout.write(`${values.display ? formatRecoveryKey(key) : key}\n`);
     return EXIT_OK;
   },
-};
+});

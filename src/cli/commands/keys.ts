@@ -12,7 +12,7 @@ import {
 import { deriveBackupIdKeyPair } from '../../keys/backupIdKeyPair.js';
 import {
   aciOption,
-  type Command,
+  command,
   EXIT_OK,
   hex,
   hexOption,
@@ -23,7 +23,7 @@ import {
   UsageError,
 } from '../io.js';
 
-export const keys: Command = {
+export const keys = command({
   summary: 'derive the backup keys of a recovery key (JSON)',
   usage: `sbackup keys --aep <AEP> [--aci <uuid>] [--fs-token <hex>] [--media-root-key <hex> --media-name <name>]
 
@@ -78,4 +78,4 @@ your shell history, set SBACKUP_AEP instead of --aep, or pass --aep - and write 
     printJson(ctx, out);
     return EXIT_OK;
   },
-};
+});

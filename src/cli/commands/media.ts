@@ -1,15 +1,16 @@
 /** `sbackup media ...`: encrypt and decrypt attachments, derive media ids, add or remove the media-tier layer. */
 
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { fileSource } from '../../node/file.js';
 import { type AttachmentInfo, decryptAttachmentStream, encryptAttachmentStream } from '../../media/attachment.js';
 import { ATTACHMENT_KEY_LENGTH, HASH_LENGTH, IV_LENGTH } from '../../media/constants.js';
 import { mediaName, mediaTierKeys } from '../../media/names.js';
 import { decryptFromMediaTierStream, encryptForMediaTierStream } from '../../media/tier.js';
 import {
-  type Command,
+  type CliContext,
+  command,
   EXIT_OK,
+  inputFile,
   hex,
   hexOption,
   parse,
@@ -17,16 +18,32 @@ import {
   requireOption,
   splitKeyJson,
   UsageError,
-  writeFileAtomically,
+  writeOutput,
 } from '../io.js';
 
 /** A re-readable file source: each call opens the file again. */
 const readOnce = (path: string) => createReadStream(path) as AsyncIterable<Uint8Array>;
 
-async function pipeTo(out: string, chunks: AsyncIterable<Uint8Array>): Promise<void> {
-  await writeFileAtomically(out, async (write) => {
-    for await (const c of chunks) await write(c);
-  });
+/** Options every command writing one file shares. */
+const outputOptions = { 'no-clobber': { type: 'boolean' } } as const;
+
+async function pipeTo(
+  out: string,
+  chunks: AsyncIterable<Uint8Array>,
+  options: { plaintext: boolean; input: string; noClobber: boolean | undefined; ctx?: CliContext },
+): Promise<void> {
+  await writeOutput(
+    out,
+    {
+      plaintext: options.plaintext,
+      inputs: [options.input],
+      noClobber: options.noClobber,
+      ...(options.ctx === undefined ? {} : { ctx: options.ctx }),
+    },
+    async (w) => {
+      for await (const c of chunks) await w.write(c);
+    },
+  );
 }
 
 function sizeOption(value: string | undefined): number {
@@ -35,9 +52,9 @@ function sizeOption(value: string | undefined): number {
   return Number(raw);
 }
 
-export const mediaEncrypt: Command = {
+export const mediaEncrypt = command({
   summary: 'encrypt a file as a Signal attachment (prints its FilePointer fields as JSON)',
-  usage: `sbackup media encrypt --key <hex64> [--iv <hex16>] <in> <out>
+  usage: `sbackup media encrypt --key <hex64> [--iv <hex16>] [--no-clobber] <in> <out>
 
 Encrypts <in> in Signal's attachment format (IV, AES-256-CBC of the padded plaintext, HMAC) with
 the 64-byte attachment key (AES key first, MAC key second) and writes <out>. Prints JSON:
@@ -45,13 +62,16 @@ size, paddedSize, plaintextHash, digest, mediaName, incrementalMac, chunkSize (h
   async run(args, ctx) {
     const { values, positionals } = parse(
       args,
-      { key: { type: 'string' }, iv: { type: 'string' } },
+      { key: { type: 'string' }, iv: { type: 'string' }, ...outputOptions },
       { min: 2, max: 2 },
     );
     const key = requireOption(hexOption(values.key, 'key', ATTACHMENT_KEY_LENGTH), 'key');
     const iv = hexOption(values.iv, 'iv', IV_LENGTH);
     const [input, output] = positionals as [string, string];
-    const { size } = await stat(input);
+    // The FilePointer fields go to stdout, so the file cannot.
+    if (output === '-' || output === '/dev/stdout')
+      throw new UsageError('media encrypt prints JSON on stdout; name an output file');
+    const { size } = await inputFile(input);
     let info: AttachmentInfo | undefined;
     const chunks = encryptAttachmentStream(readOnce(input), key, {
       size,
@@ -60,7 +80,7 @@ size, paddedSize, plaintextHash, digest, mediaName, incrementalMac, chunkSize (h
         info = i;
       },
     });
-    await pipeTo(output, chunks);
+    await pipeTo(output, chunks, { plaintext: false, input, noClobber: values['no-clobber'] });
     if (info === undefined) throw new Error('encryption did not finish');
     const i: AttachmentInfo = info;
     printJson(ctx, {
@@ -74,15 +94,16 @@ size, paddedSize, plaintextHash, digest, mediaName, incrementalMac, chunkSize (h
     });
     return EXIT_OK;
   },
-};
+});
 
-export const mediaDecrypt: Command = {
+export const mediaDecrypt = command({
   summary: 'decrypt a Signal attachment (MAC and digest checked before any output)',
-  usage: `sbackup media decrypt --key <hex64> --size <n> [--digest <hex32> | --plaintext-hash <hex32>] <in> <out>
+  usage: `sbackup media decrypt --key <hex64> --size <n> [--digest <hex32> | --plaintext-hash <hex32>] [--no-clobber] <in> <out|->
 
 Checks the MAC (and the digest or plaintext hash when given), then decrypts <in> to <out>,
-exactly <n> bytes. Exits 1 and writes nothing when a check fails.`,
-  async run(args) {
+exactly <n> bytes. Exits 1 and writes nothing when a check fails. The output is plaintext:
+created 0600 (a replaced file keeps its mode, made no looser than 0600); - writes to stdout.`,
+  async run(args, ctx) {
     const { values, positionals } = parse(
       args,
       {
@@ -90,6 +111,7 @@ exactly <n> bytes. Exits 1 and writes nothing when a check fails.`,
         size: { type: 'string' },
         digest: { type: 'string' },
         'plaintext-hash': { type: 'string' },
+        ...outputOptions,
       },
       { min: 2, max: 2 },
     );
@@ -98,7 +120,7 @@ exactly <n> bytes. Exits 1 and writes nothing when a check fails.`,
     const digest = hexOption(values.digest, 'digest', HASH_LENGTH);
     const plaintextHash = hexOption(values['plaintext-hash'], 'plaintext-hash', HASH_LENGTH);
     const [input, output] = positionals as [string, string];
-    await stat(input);
+    await inputFile(input, true);
     await pipeTo(
       output,
       decryptAttachmentStream(await fileSource(input), key, {
@@ -106,23 +128,24 @@ exactly <n> bytes. Exits 1 and writes nothing when a check fails.`,
         ...(digest ? { digest } : {}),
         ...(plaintextHash ? { plaintextHash } : {}),
       }),
+      { plaintext: true, input, noClobber: values['no-clobber'], ctx },
     );
     return EXIT_OK;
   },
-};
+});
 
 function mediaOptions(args: string[], positionals: number) {
   const parsed = parse(
     args,
-    { 'media-root-key': { type: 'string' }, 'media-name': { type: 'string' } },
+    { 'media-root-key': { type: 'string' }, 'media-name': { type: 'string' }, ...outputOptions },
     { min: positionals, max: positionals },
   );
   const root = requireOption(hexOption(parsed.values['media-root-key'], 'media-root-key', 32), 'media-root-key');
   const name = requireOption(parsed.values['media-name'], 'media-name');
-  return { root, name, positionals: parsed.positionals };
+  return { root, name, positionals: parsed.positionals, noClobber: parsed.values['no-clobber'] };
 }
 
-export const mediaId: Command = {
+export const mediaId = command({
   summary: 'derive the media id and media-tier keys of a media name (JSON)',
   usage: `sbackup media id --media-root-key <hex32> --media-name <name>
 
@@ -139,33 +162,43 @@ thumbnailTransitKey ({hmacKey, aesKey}, split HMAC key first as libsignal derive
     });
     return EXIT_OK;
   },
-};
+});
 
-export const mediaTierEncrypt: Command = {
+export const mediaTierEncrypt = command({
   summary: "add the media tier's outer encryption layer to an encrypted attachment",
-  usage: `sbackup media tier-encrypt --media-root-key <hex32> --media-name <name> <in> <out>
+  usage: `sbackup media tier-encrypt --media-root-key <hex32> --media-name <name> [--no-clobber] <in> <out|->
 
 Encrypts the attachment blob <in> once more with the media-tier key of <name>, as the server does
 when it copies an attachment to the backup media tier.`,
-  async run(args) {
-    const { root, name, positionals } = mediaOptions(args, 2);
+  async run(args, ctx) {
+    const { root, name, positionals, noClobber } = mediaOptions(args, 2);
     const [input, output] = positionals as [string, string];
-    await stat(input);
-    await pipeTo(output, encryptForMediaTierStream(readOnce(input), root, name));
+    await inputFile(input);
+    await pipeTo(output, encryptForMediaTierStream(readOnce(input), root, name), {
+      plaintext: false,
+      input,
+      noClobber,
+      ctx,
+    });
     return EXIT_OK;
   },
-};
+});
 
-export const mediaTierDecrypt: Command = {
+export const mediaTierDecrypt = command({
   summary: "remove the media tier's outer layer (MAC checked before any output)",
-  usage: `sbackup media tier-decrypt --media-root-key <hex32> --media-name <name> <in> <out>
+  usage: `sbackup media tier-decrypt --media-root-key <hex32> --media-name <name> [--no-clobber] <in> <out|->
 
 Checks and removes the media-tier layer of <in>, writing the attachment blob to <out>.`,
-  async run(args) {
-    const { root, name, positionals } = mediaOptions(args, 2);
+  async run(args, ctx) {
+    const { root, name, positionals, noClobber } = mediaOptions(args, 2);
     const [input, output] = positionals as [string, string];
-    await stat(input);
-    await pipeTo(output, decryptFromMediaTierStream(await fileSource(input), root, name));
+    await inputFile(input, true);
+    await pipeTo(output, decryptFromMediaTierStream(await fileSource(input), root, name), {
+      plaintext: false,
+      input,
+      noClobber,
+      ctx,
+    });
     return EXIT_OK;
   },
-};
+});

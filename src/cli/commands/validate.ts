@@ -10,9 +10,12 @@ import { validateBackup } from '../../validate/backup.js';
 import { BackupValidator, type ValidationResult } from '../../validate/validator.js';
 import {
   aciOption,
-  type Command,
+  command,
   EXIT_OK,
   EXIT_REJECTED,
+  inputFile,
+  limitOptions,
+  limitsOf,
   parse,
   printJson,
   messageBackupKeyOptions,
@@ -21,9 +24,9 @@ import {
 
 const PURPOSES: Record<string, Purpose> = { remote: 'remote', transfer: 'transfer', takeout: 'takeout' };
 
-export const validate: Command = {
+export const validate = command({
   summary: 'check a backup against libsignal’s rules (JSON findings)',
-  usage: `sbackup validate [--aep <AEP> --aci <uuid> [--fs-token <hex>]] [--purpose remote|transfer|takeout] <file>
+  usage: `sbackup validate [--aep <AEP> --aci <uuid> [--fs-token <hex>]] [--purpose remote|transfer|takeout] [--max-decompressed-bytes <n>] [--max-frame-bytes <n>] <file>
 
 Checks a backup with the rules libsignal-client 0.103.0 applies before a backup is uploaded, and
 prints JSON {ok, errors, warnings, unknownFields}; each finding has a stable code, the frame index
@@ -37,10 +40,18 @@ Exit status: 0 valid, 1 invalid (or unreadable), 2 usage error.`,
   async run(args, ctx) {
     const { values, positionals } = parse(
       args,
-      { aep: { type: 'string' }, aci: { type: 'string' }, 'fs-token': { type: 'string' }, purpose: { type: 'string' } },
+      {
+        aep: { type: 'string' },
+        aci: { type: 'string' },
+        'fs-token': { type: 'string' },
+        purpose: { type: 'string' },
+        ...limitOptions,
+      },
       { min: 1, max: 1 },
     );
     const file = positionals[0]!;
+    const limits = limitsOf(values);
+    await inputFile(file);
     const purpose = PURPOSES[values.purpose ?? 'remote'];
     if (purpose === undefined) throw new UsageError('--purpose: expected remote, transfer or takeout');
     let result: ValidationResult;
@@ -55,13 +66,17 @@ Exit status: 0 valid, 1 invalid (or unreadable), 2 usage error.`,
     } else if (file.endsWith('.binproto')) {
       if (values.aep !== undefined || values.aci !== undefined)
         throw new UsageError('a .binproto file is not encrypted; drop --aep/--aci');
-      result = await validateBackup(createReadStream(file), { purpose });
+      result = await validateBackup(createReadStream(file, { highWaterMark: 64 * 1024 }) as AsyncIterable<Uint8Array>, {
+        purpose,
+        ...(limits.maxFrameBytes === undefined ? {} : { maxFrameBytes: limits.maxFrameBytes }),
+      });
     } else {
       const aci = aciOption(values.aci);
       if (aci === undefined)
         throw new UsageError('an encrypted backup needs --aep and --aci (or name a .binproto file)');
       const { key } = await messageBackupKeyOptions(values, ctx);
-      result = await validateBackup(await fileSource(file), { key, purpose });
+      await inputFile(file, true);
+      result = await validateBackup(await fileSource(file), { key, purpose, ...limits });
     }
     printJson(ctx, {
       ok: result.ok,
@@ -71,4 +86,4 @@ Exit status: 0 valid, 1 invalid (or unreadable), 2 usage error.`,
     });
     return result.ok ? EXIT_OK : EXIT_REJECTED;
   },
-};
+});
