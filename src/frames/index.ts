@@ -16,6 +16,8 @@ export {
   type Frame,
   type FrameKind,
   frameKind,
+  loneSurrogateIndex,
+  MAX_MESSAGE_DEPTH,
   type MetadataPb,
 } from './codec.js';
 export {

@@ -34,10 +34,11 @@ export {
   type LocalMediaRequest,
   type LocalMediaSource,
   localBackupKeys,
+  MAX_FOREIGN_REPORTED,
   type PruneResult,
   pruneLocalBackups,
 } from './localFolder.js';
-export type { HeldLock, LockHolder } from './lock.js';
+export { acquireFolderLock, type HeldLock, LOCK_NAME, type LockHolder } from './lock.js';
 export {
   decodeFilesList,
   decodeLocalMetadata,
@@ -46,6 +47,7 @@ export {
   LOCAL_BACKUP_VERSION,
   parseSnapshotName,
   snapshotName,
+  isLocalMediaName,
 } from './localFormat.js';
 export {
   type LocalBackupProblem,
@@ -65,4 +67,6 @@ export {
   MemoryStorage,
   type StorageEntry,
   type StorageProcesses,
+  temporaryName,
+  temporaryTarget,
 } from './storage.js';
