@@ -7,13 +7,11 @@ import { cbc } from '@noble/ciphers/aes.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { BackupError } from '../errors.js';
-import { assertBytes, concatBytes } from '../internal/bytes.js';
+import { assertBytes } from '../internal/bytes.js';
 import { crc32 } from '../internal/crc32.js';
+import { AES_BLOCK, BlockBuffer, stripPkcs7 } from './cbc.js';
 import { fflateDeflate, fflateInflate } from './flate.js';
 import type { Hasher, SyncCbcStream, SyncCryptoBackend } from './types.js';
-
-/** AES block size in bytes (FIPS 197). */
-export const AES_BLOCK = 16;
 
 type NobleHash = { update(d: Uint8Array): unknown; digest(): Uint8Array; clone(): NobleHash };
 
@@ -25,22 +23,6 @@ function wrap(h: NobleHash): Hasher {
     digest: () => h.digest(),
     clone: () => wrap(h.clone()),
   };
-}
-
-/** Buffers input so that the cipher only ever sees whole blocks; returns the whole-block prefix. */
-export class BlockBuffer {
-  private pending = new Uint8Array(0);
-  /** Appends `data`, returns as many whole blocks as are available, keeping `holdBack` blocks if asked. */
-  take(data: Uint8Array, holdBack: boolean): Uint8Array {
-    const all = this.pending.length === 0 ? data : concatBytes(this.pending, data);
-    let usable = all.length - (all.length % AES_BLOCK);
-    if (holdBack && usable === all.length && usable > 0) usable -= AES_BLOCK;
-    this.pending = all.slice(usable);
-    return all.subarray(0, usable);
-  }
-  get rest(): Uint8Array {
-    return this.pending;
-  }
 }
 
 function cbcEncryptStream(key: Uint8Array, iv: Uint8Array): SyncCbcStream {
@@ -86,24 +68,6 @@ function cbcDecryptStream(key: Uint8Array, iv: Uint8Array): SyncCbcStream {
       return stripPkcs7(plain);
     },
   };
-}
-
-/** Removes PKCS#7 padding from the final decrypted block, or throws `BAD_PADDING`. */
-export function stripPkcs7(lastBlock: Uint8Array): Uint8Array {
-  const n = lastBlock[lastBlock.length - 1]!;
-  let bad = n === 0 || n > AES_BLOCK ? 1 : 0;
-  for (let i = 0; i < AES_BLOCK; i++) {
-    // Check every padding byte without branching on the position of a mismatch.
-    const inPad = i >= AES_BLOCK - n ? 1 : 0;
-    bad |= inPad & (lastBlock[i] !== n ? 1 : 0);
-  }
-  if (bad) throw badPadding();
-  return lastBlock.slice(0, AES_BLOCK - n);
-}
-
-/** The error every backend raises for invalid PKCS#7 padding (identical on all of them). */
-export function badPadding(): BackupError {
-  return new BackupError('BAD_PADDING', 'decrypted data has invalid PKCS#7 padding (wrong key or damaged file)');
 }
 
 /** The pure-JavaScript backend (noble for crypto, fflate for DEFLATE). */

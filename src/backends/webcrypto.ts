@@ -7,7 +7,8 @@
 
 import { BackupError } from '../errors.js';
 import { assertBytes, concatBytes } from '../internal/bytes.js';
-import { AES_BLOCK, BlockBuffer, pureBackend, stripPkcs7 } from './pure.js';
+import { AES_BLOCK, BlockBuffer, stripPkcs7 } from './cbc.js';
+import { pureBackend } from './pure.js';
 import type { CbcStream, CryptoBackend } from './types.js';
 
 const EMPTY = new Uint8Array(0);

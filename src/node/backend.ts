@@ -13,7 +13,7 @@ import {
   type DeflateRaw,
   deflateRawSync,
 } from 'node:zlib';
-import { AES_BLOCK, badPadding } from '../backends/pure.js';
+import { AES_BLOCK, badPadding } from '../backends/cbc.js';
 import type {
   SyncCbcStream,
   SyncCryptoBackend,

@@ -2,12 +2,9 @@
 
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { inspectBackup } from '../../container/inspect.js';
 import { openBackup } from '../../container/reader.js';
-import { encryptBackupStream } from '../../container/writer.js';
 import { BackupError } from '../../errors.js';
-import { createBackupMetadata } from '../../keys/forwardSecrecy.js';
-import { splitBackupStream } from '../../frames/stream.js';
+import type { BackupMetadata } from '../../keys/forwardSecrecy.js';
 import { fileSource } from '../../node/file.js';
 import {
   type CliContext,
@@ -88,15 +85,21 @@ pair's --enc-salt and --pw-salt. Without --fs-token (or with --legacy) the legac
     if (level !== undefined && !(Number.isInteger(level) && level >= 0 && level <= 9)) {
       throw new UsageError('--level: expected 0..9');
     }
-    let metadata: Uint8Array | ReturnType<typeof createBackupMetadata> | undefined;
+    let metadata: Uint8Array | BackupMetadata | undefined;
     if (!values.legacy && token !== undefined) {
       if (metadataHex !== undefined) metadata = metadataHex;
       else if (encSalt !== undefined && pwSalt !== undefined) {
+        const { createBackupMetadata } = await import('../../keys/forwardSecrecy.js');
         metadata = createBackupMetadata(backupKey, token, [{ encSalt, pwSalt }]);
       } else throw new UsageError('--fs-token needs --metadata or --enc-salt and --pw-salt (or --legacy)');
     } else if (metadataHex !== undefined || encSalt !== undefined) {
       throw new UsageError('metadata options need --fs-token and the modern layout');
     }
+    // Loaded here, not at the top: `decrypt` and `inspect` share this module and need neither.
+    const [{ encryptBackupStream }, { splitBackupStream }] = await Promise.all([
+      import('../../container/writer.js'),
+      import('../../frames/stream.js'),
+    ]);
     const [input, output] = positionals as [string, string];
     const { size } = await inputFile(input);
     const limits = limitsOf(values);
@@ -193,6 +196,7 @@ the body's iv, ciphertextLength and mac. Decrypts nothing.`,
     // Fail like the other commands on a missing file (exit 2), plainly on a directory.
     await inputFile(path, true);
     await (await open(path, 'r')).close();
+    const { inspectBackup } = await import('../../container/inspect.js');
     printJson(ctx, await inspectBackup(await fileSource(path)));
     return EXIT_OK;
   },
