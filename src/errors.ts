@@ -38,7 +38,11 @@ export type BackupErrorCode =
   | 'ORDER_VIOLATION'
   // storage
   | 'STORAGE_ERROR'
-  | 'NOT_FOUND';
+  | 'NOT_FOUND'
+  // hosted backups: a malformed zero-knowledge object (length, version, non-canonical encoding)
+  | 'INVALID_CREDENTIAL'
+  // hosted backups: a well-formed credential response whose day or issuance proof is wrong
+  | 'VERIFICATION_FAILED';
 
 /** Extra facts attached to an error, for programs (never secrets). */
 export interface BackupErrorDetails {
