@@ -111,6 +111,18 @@ function publicAttributes(redemptionTime: number, level: BackupLevel, type: Back
   ]);
 }
 
+/** The credential key inside parsed params (module-private; set by the class's static block). */
+let keyOf: (params: BackupServerPublicParams) => CredentialPublicKey;
+
+/** Builds a credential (module-private; set by BackupAuthCredential's static block). */
+let makeCredential: (
+  redemptionTime: number,
+  level: BackupLevel,
+  type: BackupCredentialType,
+  credential: Credential,
+  backupId: Uint8Array,
+) => BackupAuthCredential;
+
 /**
  * The server's public parameters for backup credentials (zkgroup's GenericServerPublicParams,
  * 225 bytes: a version byte, then the credential public key). Signal publishes its production
@@ -118,12 +130,15 @@ function publicAttributes(redemptionTime: number, level: BackupLevel, type: Back
  */
 export class BackupServerPublicParams {
   readonly #bytes: Uint8Array;
-  /** @internal */
-  readonly key: CredentialPublicKey;
+  readonly #key: CredentialPublicKey;
+
+  static {
+    keyOf = (params) => params.#key;
+  }
 
   private constructor(bytes: Uint8Array, key: CredentialPublicKey) {
     this.#bytes = bytes;
-    this.key = key;
+    this.#key = key;
   }
 
   /**
@@ -146,9 +161,9 @@ export class BackupServerPublicParams {
   }
 }
 
-function toParams(params: BackupServerPublicParams | Uint8Array): BackupServerPublicParams {
-  if (params instanceof BackupServerPublicParams) return params;
-  if (params instanceof Uint8Array) return BackupServerPublicParams.deserialize(params);
+function toKey(params: BackupServerPublicParams | Uint8Array): CredentialPublicKey {
+  if (params instanceof BackupServerPublicParams) return keyOf(params);
+  if (params instanceof Uint8Array) return keyOf(BackupServerPublicParams.deserialize(params));
   throw new TypeError('"serverParams" expected BackupServerPublicParams or Uint8Array');
 }
 
@@ -254,7 +269,7 @@ export class BackupAuthCredentialRequestContext {
   ): BackupAuthCredential {
     assertBytes(response, 'response');
     assertRedemptionTime(redemptionTime);
-    const params = toParams(serverParams);
+    const key = toKey(serverParams);
     const r = new BincodeReader(response, 'credential response');
     r.version(RESERVED);
     const time = readTimestamp(r);
@@ -269,17 +284,17 @@ export class BackupAuthCredentialRequestContext {
     if (time !== redemptionTime || time % SECONDS_PER_DAY !== 0) {
       throw new BackupError('VERIFICATION_FAILED', 'credential response is not for the expected day');
     }
-    const credential = verifyBlindedIssuance(
-      params.key,
-      [publicAttributes(time, level, type)],
-      [this.#blinded],
-      this.#y,
-      { t, U, S1, S2, proof },
-    );
+    const credential = verifyBlindedIssuance(key, [publicAttributes(time, level, type)], [this.#blinded], this.#y, {
+      t,
+      U,
+      S1,
+      S2,
+      proof,
+    });
     if (credential === undefined) {
       throw new BackupError('VERIFICATION_FAILED', 'credential response does not verify (issuance proof)');
     }
-    return BackupAuthCredential.fromParts(time, level, type, credential, this.#backupId);
+    return makeCredential(time, level, type, credential, this.#backupId);
   }
 }
 
@@ -311,15 +326,9 @@ export class BackupAuthCredential {
     this.#backupId = backupId;
   }
 
-  /** @internal */
-  static fromParts(
-    redemptionTime: number,
-    level: BackupLevel,
-    type: BackupCredentialType,
-    credential: Credential,
-    backupId: Uint8Array,
-  ): BackupAuthCredential {
-    return new BackupAuthCredential(redemptionTime, level, type, credential, backupId.slice());
+  static {
+    makeCredential = (time, level, type, credential, backupId) =>
+      new BackupAuthCredential(time, level, type, credential, backupId.slice());
   }
 
   /**
@@ -368,7 +377,8 @@ export class BackupAuthCredential {
    * @throws {BackupError} `INVALID_CREDENTIAL` when serialized `serverParams` are malformed.
    */
   present(serverParams: BackupServerPublicParams | Uint8Array, random?: RandomSource): Uint8Array {
-    const params = toParams(serverParams);
+    const params =
+      serverParams instanceof Uint8Array ? BackupServerPublicParams.deserialize(serverParams) : serverParams;
     return this.presentWithRandom(params, randomBytes(PRESENTATION_RANDOMNESS_LENGTH, random));
   }
 
@@ -381,9 +391,9 @@ export class BackupAuthCredential {
    */
   presentWithRandom(serverParams: BackupServerPublicParams | Uint8Array, randomness: Uint8Array): Uint8Array {
     assertBytes(randomness, 'randomness', PRESENTATION_RANDOMNESS_LENGTH);
-    const params = toParams(serverParams);
+    const key = toKey(serverParams);
     // One revealed attribute: the backup id's point (the verifier recomputes it from the id).
-    const proof = presentRevealedOnly(params.key, this.#credential, 1, randomness);
+    const proof = presentRevealedOnly(key, this.#credential, 1, randomness);
     return new BincodeWriter()
       .u8(RESERVED)
       .u64(this.level)

@@ -38,6 +38,8 @@ export interface SystemParams {
   readonly G_y: readonly Point[];
 }
 
+/** wNAF window of the cached tables (noble's `precompute`); 4 balances speed and memory. */
+const PRECOMPUTE_WINDOW = 4;
 let system: SystemParams | undefined;
 
 /** The system points, derived on first use (13 hash-to-group operations) and cached. */
@@ -52,6 +54,9 @@ export function systemParams(): SystemParams {
     const G_V = next();
     const G_z = next();
     const G_y = Array.from({ length: NUM_SUPPORTED_ATTRS }, next);
+    // Cache multiplication tables for the points a client multiplies (not G_z, nor G_y beyond the
+    // two slots a backup credential has): several times faster, about 0.9 MiB of heap in all.
+    for (const p of [G_w, G_wprime, G_x0, G_x1, G_V, G_y[0]!, G_y[1]!]) p.precompute(PRECOMPUTE_WINDOW);
     system = { G_w, G_wprime, G_x0, G_x1, G_V, G_z, G_y };
   }
   return system;
