@@ -152,6 +152,9 @@ export class BackupServerPublicParams {
     const C_W = r.point();
     const I = Array.from({ length: NUM_SUPPORTED_ATTRS - 1 }, () => r.point());
     r.end();
+    // Every presentation multiplies I twice: cache its table (built on first use) when the
+    // parsed params are kept and reused.
+    for (const p of I) p.precompute(4);
     return new BackupServerPublicParams(bytes.slice(), { C_W, I });
   }
 

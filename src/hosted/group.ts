@@ -34,9 +34,21 @@ export function mulPublic(p: Point, k: bigint): Point {
   return p.multiplyUnsafe(k);
 }
 
+/**
+ * Encodings already computed, per point object (noble's points are immutable). A proof encodes
+ * every point twice (proving, then checking the proof) and the system points recur in every
+ * proof; each encoding costs an inverse square root.
+ */
+const encodings = new WeakMap<Point, Uint8Array>();
+
 /** The 32-byte canonical encoding of a point. */
 export function encodePoint(p: Point): Uint8Array {
-  return p.toBytes();
+  let e = encodings.get(p);
+  if (e === undefined) {
+    e = p.toBytes();
+    encodings.set(p, e);
+  }
+  return e.slice();
 }
 
 /** The 32-byte little-endian canonical encoding of a scalar. */
@@ -72,7 +84,9 @@ export function shoScalar(sho: Sho): bigint {
  */
 export function decodePoint(bytes: Uint8Array, what: string): Point {
   try {
-    return Point.fromBytes(bytes);
+    const p = Point.fromBytes(bytes);
+    encodings.set(p, bytes.slice());
+    return p;
   } catch {
     throw new BackupError('INVALID_CREDENTIAL', `${what}: not a canonical ristretto255 point`);
   }

@@ -181,6 +181,9 @@ export function verifyBlindedIssuance(
   return { t: issued.t, U: issued.U, V: issued.S2.subtract(mul(issued.S1, y)) };
 }
 
+/** `t * U` per credential: the same for every presentation of it. */
+const tUs = new WeakMap<Credential, Point>();
+
 /** A presentation proof: commitments and the poksho proof. */
 export interface PresentationProof {
   readonly C_x0: Point;
@@ -209,7 +212,11 @@ export function presentRevealedOnly(
   // The client's attribute points are all the identity here (public and revealed attributes are
   // added by the verifier), so each commitment is z * G_y_i.
   const C_y = sys.G_y.slice(0, total).map((g) => mul(g, z));
-  const tU = mul(credential.U, credential.t);
+  let tU = tUs.get(credential);
+  if (tU === undefined) {
+    tU = mul(credential.U, credential.t);
+    tUs.set(credential, tU);
+  }
   const C_x0 = mul(sys.G_x0, z).add(credential.U);
   const C_V = mul(sys.G_V, z).add(credential.V);
   const C_x1 = mul(sys.G_x1, z).add(tU);
