@@ -620,7 +620,7 @@ function xeddsaFile(): string {
   );
   check('x = 0 signature (sbackup)', String(xeddsaVerify(zeroKey, message, signature)), 'true');
 
-  const negative = [];
+  const negative: Record<string, string>[] = [];
   const addBad = (description: string, publicKey: Uint8Array, msg: Uint8Array, sig: Uint8Array) => {
     check(`${description} (sbackup)`, String(xeddsaVerify(publicKey, msg, sig)), 'false');
     check(

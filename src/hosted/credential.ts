@@ -387,8 +387,8 @@ export class BackupAuthCredential {
 
   /**
    * {@link present} with the randomness given: deterministic, for tests and known-answer
-   * vectors. Never reuse randomness for real presentations: two presentations made with the
-   * same bytes are linkable, and reveal the credential's secrets.
+   * vectors. Never reuse randomness for real presentations: the same bytes give the same
+   * commitments, so the server could link those presentations to each other.
    *
    * @throws {RangeError} when `randomness` is not 32 bytes.
    */
