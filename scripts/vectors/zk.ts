@@ -258,7 +258,8 @@ function caseInputs(): CaseInput[] {
       presentRandomness: fixedBytes(32, 3),
     },
     {
-      comment: 'fixed pseudo-random media root key and ACI, day 1 (1970-01-02: day 0 never verifies, its window would start before 1970)',
+      comment:
+        'fixed pseudo-random media root key and ACI, day 1 (1970-01-02: day 0 never verifies, its window would start before 1970)',
       key: fixedBytes(32, 4),
       keyKind: 'mediaRootKey',
       aci: '659aa5f4-a28d-fcc1-1ea1-b997537a3d95',
