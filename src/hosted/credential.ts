@@ -10,7 +10,10 @@
  * 3. Every anonymous call carries a fresh {@link BackupAuthCredential.present | presentation}.
  *
  * The serialized forms are byte-identical to libsignal's (zkgroup's bincode with version bytes);
- * the algorithms follow libsignal `rust/zkgroup/src/api/backups/auth_credential.rs`.
+ * the algorithms follow libsignal `rust/zkgroup/src/api/backups/auth_credential.rs`. The parsers
+ * are stricter than libsignal-client 0.103.0's in two ways: bytes after the end of an object are
+ * refused (libsignal ignores them), and so are redemption times of 2^53 seconds or more (not
+ * representable as a number; libsignal reads any u64).
  */
 
 import { BackupError } from '../errors.js';
