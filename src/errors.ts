@@ -40,7 +40,11 @@ export type BackupErrorCode =
   | 'STORAGE_ERROR'
   | 'NOT_FOUND'
   // another run holds the local backup folder's lock (details.holder: host, pid, startedAt)
-  | 'LOCKED';
+  | 'LOCKED'
+  // hosted backups: a malformed zero-knowledge object (length, version, non-canonical encoding)
+  | 'INVALID_CREDENTIAL'
+  // hosted backups: a well-formed credential response whose day or issuance proof is wrong
+  | 'VERIFICATION_FAILED';
 
 /** Extra facts attached to an error, for programs (never secrets). */
 export interface BackupErrorDetails {

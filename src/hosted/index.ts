@@ -1,0 +1,24 @@
+/**
+ * Hosted backups (Signal's backup service): the anonymous BackupAuthCredential and the XEdDSA
+ * signatures of the backup-id key pair. Pure TypeScript on noble's ristretto255 and ed25519;
+ * byte-compatible with libsignal-client.
+ */
+
+export {
+  BACKUP_LEVEL_FREE,
+  BACKUP_LEVEL_PAID,
+  BackupAuthCredential,
+  BackupAuthCredentialPresentation,
+  BackupAuthCredentialRequestContext,
+  type BackupCredentialType,
+  type BackupLevel,
+  BackupServerPublicParams,
+  PRESENTATION_RANDOMNESS_LENGTH,
+} from './credential.js';
+export {
+  XEDDSA_RANDOMNESS_LENGTH,
+  XEDDSA_SIGNATURE_LENGTH,
+  xeddsaSign,
+  xeddsaSignWithRandom,
+  xeddsaVerify,
+} from './xeddsa.js';
