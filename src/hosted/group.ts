@@ -11,9 +11,9 @@ import { BackupError } from '../errors.js';
 import type { Sho } from './sho.js';
 
 export type Point = InstanceType<typeof ristretto255.Point>;
-export const Point = ristretto255.Point;
+export const Point: typeof ristretto255.Point = ristretto255.Point;
 /** The scalar field, integers mod the group order l = 2^252 + 27742317777372353535851937790883648493. */
-export const Fn = ristretto255.Point.Fn;
+export const Fn: typeof ristretto255.Point.Fn = ristretto255.Point.Fn;
 
 /** Byte length of a compressed point and of a scalar. */
 export const POINT_LENGTH = 32;
