@@ -123,6 +123,7 @@ export interface Person {
   name: string;
 }
 
+/** An emoji reaction to a message. */
 export interface ExportReaction {
   emoji: string;
   author: Person;
@@ -130,6 +131,7 @@ export interface ExportReaction {
   sent: string;
 }
 
+/** The message a reply quotes. */
 export interface ExportQuote {
   /** Sent time of the quoted message, absent when the original was not found. */
   targetSentMs?: number;
@@ -139,6 +141,7 @@ export interface ExportQuote {
   type: 'normal' | 'gift-badge' | 'view-once' | 'poll';
 }
 
+/** A link preview under a message (the URL is data; nothing is fetched). */
 export interface ExportLinkPreview {
   url: string;
   title?: string;
@@ -147,6 +150,7 @@ export interface ExportLinkPreview {
   image?: ExportAttachment;
 }
 
+/** A poll: its question, options and who voted for each. */
 export interface ExportPoll {
   question: string;
   allowMultiple: boolean;
@@ -154,6 +158,7 @@ export interface ExportPoll {
   options: { text: string; votes: { voter: Person; count: number }[] }[];
 }
 
+/** A shared contact card. */
 export interface ExportContactCard {
   name: string;
   organization?: string;
@@ -164,6 +169,7 @@ export interface ExportContactCard {
   avatar?: ExportAttachment;
 }
 
+/** A sticker message: pack id (hex), sticker id, emoji and image. */
 export interface ExportSticker {
   packId: string;
   stickerId: number;
