@@ -23,6 +23,7 @@ export const CORE_ENTRIES = {
   policy: 'src/policy/index.ts',
   validate: 'src/validate/index.ts',
   backends: 'src/backends/index.ts',
+  export: 'src/export/index.ts',
   hosted: 'src/hosted/index.ts',
   testing: 'src/testing/index.ts',
 };

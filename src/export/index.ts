@@ -41,4 +41,4 @@ export {
   type HtmlChunk,
   messageToHtml,
 } from './html.js';
-export { EXPORT_FORMAT, exportJson, exportJsonLines } from './json.js';
+export { EXPORT_FORMAT, recordsToJson, recordsToJsonLines } from './json.js';

@@ -14,7 +14,7 @@ export const EXPORT_FORMAT = { format: 'sbackup-export', version: 1 } as const;
  * JSON Lines: a header line `{"type":"header","format":"sbackup-export","version":1}`, then one
  * line per record, each ending in `\n`.
  */
-export async function* exportJsonLines(
+export async function* recordsToJsonLines(
   records: AsyncIterable<ExportRecord> | Iterable<ExportRecord>,
 ): AsyncGenerator<string> {
   yield `${JSON.stringify({ type: 'header', ...EXPORT_FORMAT })}\n`;
@@ -25,7 +25,7 @@ export async function* exportJsonLines(
  * One JSON document, `{"format":"sbackup-export","version":1,"records":[...]}`, in chunks (one
  * record per chunk, so a long export never sits in memory as one string).
  */
-export async function* exportJson(
+export async function* recordsToJson(
   records: AsyncIterable<ExportRecord> | Iterable<ExportRecord>,
 ): AsyncGenerator<string> {
   yield `{"format":${JSON.stringify(EXPORT_FORMAT.format)},"version":${EXPORT_FORMAT.version},"records":[`;

@@ -12,7 +12,7 @@ import { appendFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isBackupError } from '../errors.js';
 import { chatDirectoryName, HtmlArchive } from '../export/html.js';
-import { exportJson, exportJsonLines } from '../export/json.js';
+import { recordsToJson, recordsToJsonLines } from '../export/json.js';
 import type { ExportAttachment, ExportChat, ExportMessage, ExportRecord } from '../export/model.js';
 
 /** Output formats of {@link exportToDirectory}. */
@@ -243,7 +243,7 @@ export async function exportToDirectory(
       for (const c of html.finish()) await appender.add(c.path, c.text);
     } else {
       const name = format === 'json' ? 'export.json' : 'export.jsonl';
-      const chunks = format === 'json' ? exportJson(prepared()) : exportJsonLines(prepared());
+      const chunks = format === 'json' ? recordsToJson(prepared()) : recordsToJsonLines(prepared());
       for await (const text of chunks) await appender.add(name, text);
     }
     await appender.flush();

@@ -11,3 +11,14 @@ export { fileSource } from './file.js';
 // Incremental media (issue 6): the local backup folder on disk
 export { type FsStorageOptions, fsStorage } from './fsStorage.js';
 export { directoryMediaSource } from './mediaDirectory.js';
+
+// Chats exported for people (HTML, JSON, JSON Lines) into a directory, with their media
+export {
+  type ExportFormat,
+  type ExportMediaSource,
+  type ExportSummary,
+  type ExportToDirectoryOptions,
+  exportToDirectory,
+  type MediaBytes,
+  type MissingMedium,
+} from './export.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type ExportMessage,
   type ExportRecord,
-  exportJsonLines,
+  recordsToJsonLines,
   exportRecords,
   formattedTextToHtml,
   HtmlArchive,
@@ -117,7 +117,7 @@ describe('exportRecords on a synthetic account', () => {
 
   it('JSON Lines declares every id before a record uses it', async () => {
     const lines: string[] = [];
-    for await (const l of exportJsonLines(exportRecords(framesOf(account)))) lines.push(l);
+    for await (const l of recordsToJsonLines(exportRecords(framesOf(account)))) lines.push(l);
     expect(JSON.parse(lines[0]!)).toEqual({ type: 'header', format: 'sbackup-export', version: 1 });
     const recipients = new Set<string>();
     const chats = new Set<string>();
