@@ -195,7 +195,7 @@ async function folderBench(): Promise<void> {
     await rm(join(scratch, 'copy'), { recursive: true });
 
     const storage = fsStorage(join(scratch, 'SignalBackups'));
-    const options = { recoveryKey: AEP, aci: ACI, backend: nodeBackend };
+    const options = { key: { recoveryKey: AEP, aci: ACI }, backend: nodeBackend };
     const [first, t1] = await timeAsync(() =>
       createLocalBackup(storage, {
         ...options,

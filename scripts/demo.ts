@@ -120,8 +120,7 @@ async function writeLocal(acc: SyntheticAccount, nowMs: number) {
   const byHash = new Map(acc.attachments.map((a) => [toHex(a.plaintextHash), a.plaintext]));
   let report: BackupWriteResult | undefined;
   const result = await createLocalBackup(fsStorage(join(OUT, LOCAL_DIR), { durable: false }), {
-    recoveryKey: acc.recoveryKey,
-    aci: acc.aci,
+    key: { recoveryKey: acc.recoveryKey, aci: acc.aci },
     frames: () =>
       writer.plaintext(acc.backupContent(), (r) => {
         report = r;
@@ -202,8 +201,7 @@ async function main(): Promise<void> {
   const storage = fsStorage(join(OUT, LOCAL_DIR), { durable: false });
   for (const snapshot of [first.result.snapshot, second.result.snapshot]) {
     const v = await verifyLocalBackup(storage, {
-      recoveryKey: acc.recoveryKey,
-      aci: acc.aci,
+      key: { recoveryKey: acc.recoveryKey, aci: acc.aci },
       snapshot,
       decryptMedia: true,
     });
@@ -234,7 +232,7 @@ async function main(): Promise<void> {
 
   // 5. Restore the newest snapshot and compare with the input.
   step('restoring the newest local snapshot');
-  const opened = await openLocalSnapshot(storage, { recoveryKey: acc.recoveryKey, aci: acc.aci });
+  const opened = await openLocalSnapshot(storage, { key: { recoveryKey: acc.recoveryKey, aci: acc.aci } });
   const restored: string[] = [];
   for await (const bytes of opened.frames) restored.push(toHex(encodeFrame(decodeFrame(bytes))));
   const expectedLocal = expectedFrameHexes(later);
@@ -263,8 +261,7 @@ async function main(): Promise<void> {
   const remoteSize = (await stat(remotePath)).size;
   const total = seconds();
   const summary = {
-    recoveryKey: acc.recoveryKey,
-    aci: acc.aci,
+    key: { recoveryKey: acc.recoveryKey, aci: acc.aci },
     forwardSecrecyToken: toHex(FS_TOKEN),
     remoteBackup: relative(OUT, remotePath),
     // Both paths are relative to demo-out/, like remoteBackup.

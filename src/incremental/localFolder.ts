@@ -29,6 +29,8 @@
 import { defaultBackend } from '../backends/auto.js';
 import type { CryptoBackend } from '../backends/types.js';
 import { encryptBackupStream, type PaddingScheme } from '../container/writer.js';
+import type { RecoveryKeyInput } from '../keys/input.js';
+import { normalizeRecoveryKey } from '../keys/recoveryKey.js';
 import { BackupError } from '../errors.js';
 import { decodeFrame } from '../frames/codec.js';
 import { type FrameStreamOptions, splitBackupStream } from '../frames/stream.js';
@@ -75,12 +77,15 @@ const CLIENT_FILES: ReadonlySet<string> = new Set(['.nomedia']);
 /** Foreign names listed in a summary at most (the count is always exact). */
 export const MAX_FOREIGN_REPORTED = 100;
 
-/** The secrets that open a local backup. */
+/** The key of a local backup folder, in the `key` option as everywhere else. */
 export interface LocalBackupKeyOptions {
-  /** The account's recovery key (account entropy pool). */
-  recoveryKey: string;
-  /** The account's ACI. */
-  aci: Aci;
+  /**
+   * The recovery key (as Signal displays it or canonical) and, to create a snapshot, the ACI.
+   * Reading needs the recovery key alone: the backup id comes from the snapshot's `metadata`,
+   * and a given ACI is checked against it. A forward-secrecy token is not used (local snapshots
+   * use the legacy MessageBackupKey).
+   */
+  key: RecoveryKeyInput;
 }
 
 /** What {@link createLocalBackup} asks the caller for: the plaintext of one medium. */
@@ -178,10 +183,10 @@ export interface CreateLocalBackupResult {
 export interface LocalBackupKeys {
   /** The 32-byte backup key, derived from the recovery key. */
   backupKey: Uint8Array;
-  /** The 16-byte backup id, derived from the backup key and the ACI. */
-  backupId: Uint8Array;
-  /** The legacy MessageBackupKey (no forward-secrecy token), as local backups use. */
-  messageBackupKey: SplitKey;
+  /** The 16-byte backup id, derived from the backup key and the ACI; absent without an ACI. */
+  backupId: Uint8Array | undefined;
+  /** The legacy MessageBackupKey (no forward-secrecy token), as local backups use; absent without an ACI. */
+  messageBackupKey: SplitKey | undefined;
   /** The 32-byte key that encrypts the snapshot's `metadata` file. */
   localMetadataKey: Uint8Array;
 }
@@ -192,12 +197,16 @@ export interface LocalBackupKeys {
  * @throws {BackupError} `INVALID_RECOVERY_KEY`. @throws {TypeError | RangeError} on a malformed ACI.
  */
 export function localBackupKeys(options: LocalBackupKeyOptions): LocalBackupKeys {
-  const backupKey = deriveBackupKey(options.recoveryKey);
-  const backupId = deriveBackupId(backupKey, options.aci);
+  const key = options?.key;
+  if (typeof key !== 'object' || key === null || typeof key.recoveryKey !== 'string') {
+    throw new TypeError('"key" expected { recoveryKey, aci? }');
+  }
+  const backupKey = deriveBackupKey(normalizeRecoveryKey(key.recoveryKey));
+  const backupId = key.aci === undefined ? undefined : deriveBackupId(backupKey, key.aci);
   return {
     backupKey,
     backupId,
-    messageBackupKey: deriveMessageBackupKey(backupKey, backupId),
+    messageBackupKey: backupId === undefined ? undefined : deriveMessageBackupKey(backupKey, backupId),
     localMetadataKey: deriveLocalMetadataKey(backupKey),
   };
 }
@@ -491,6 +500,8 @@ export async function createLocalBackup(
 ): Promise<CreateLocalBackupResult> {
   checkCreateOptions(options);
   const keys = localBackupKeys(options);
+  if (keys.backupId === undefined)
+    throw new TypeError('"key.aci" is needed to create a snapshot (its metadata names the backup id)');
   return withFolderLock(storage, 'create', undefined, (lock) => createLocked(storage, options, keys, lock));
 }
 
@@ -583,14 +594,14 @@ async function createLocked(
   bytesWritten += await storage.put(
     `${tmp}/main`,
     encryptBackupStream(scan.backupInfo, framesAgain(options.frames, backend, scan.digest, stream), {
-      key: keys.messageBackupKey,
+      key: keys.messageBackupKey!,
       ...(options.backend === undefined ? {} : { backend: options.backend }),
       ...(options.padding === undefined ? {} : { padding: options.padding }),
       ...random,
     }),
   );
   bytesWritten += await storage.put(`${tmp}/metadata`, [
-    encodeLocalMetadata(keys.localMetadataKey, keys.backupId, options.random),
+    encodeLocalMetadata(keys.localMetadataKey, keys.backupId!, options.random),
   ]);
   const listed = media.map((m) => m.localName).filter((n) => !missing.has(n));
   bytesWritten += await storage.put(`${tmp}/files`, [encodeFilesList(listed)]);

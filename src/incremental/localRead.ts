@@ -19,6 +19,7 @@ import {
   folderContents,
   foreignSummary,
   type LocalBackupKeyOptions,
+  type LocalBackupKeys,
   localBackupKeys,
   mediaFilePath,
   snapshotNames,
@@ -127,6 +128,19 @@ export interface OpenedLocalSnapshot {
   readMedia(entry: LocalMediaEntry): AsyncIterable<Uint8Array>;
 }
 
+/**
+ * The backup id of a snapshot: the one its `metadata` names (as Android's import reads it), or,
+ * when the metadata cannot be read and an ACI was given, the ACI's. Storage errors propagate.
+ */
+async function snapshotBackupId(storage: BackupStorage, snapshot: string, keys: LocalBackupKeys): Promise<Uint8Array> {
+  try {
+    return decodeLocalMetadata(keys.localMetadataKey, await readAll(storage, `${snapshot}/metadata`));
+  } catch (e) {
+    if (isBackupError(e, 'STORAGE_ERROR') || keys.backupId === undefined) throw e;
+    return keys.backupId;
+  }
+}
+
 async function pickSnapshot(storage: BackupStorage, snapshot: string | undefined): Promise<string> {
   const names = await snapshotNames(storage);
   if (snapshot !== undefined) {
@@ -167,12 +181,7 @@ export async function openLocalSnapshot(
   const keys = localBackupKeys(options);
   const backend = options.backend ?? defaultBackend();
   const snapshot = await pickSnapshot(storage, options.snapshot);
-  let backupId = keys.backupId;
-  try {
-    backupId = decodeLocalMetadata(keys.localMetadataKey, await readAll(storage, `${snapshot}/metadata`));
-  } catch (e) {
-    if (isBackupError(e, 'STORAGE_ERROR')) throw e;
-  }
+  const backupId = await snapshotBackupId(storage, snapshot, keys);
   const mainPath = `${snapshot}/main`;
   const length = await storage.stat(mainPath);
   if (length === undefined) throw new BackupError('NOT_FOUND', `the snapshot ${snapshot} has no main file`);
@@ -292,10 +301,10 @@ export async function verifyLocalBackup(
   };
   try {
     const id = decodeLocalMetadata(keys.localMetadataKey, await readAll(storage, `${snapshot}/metadata`));
-    if (!constantTimeEqual(id, keys.backupId)) {
+    if (keys.backupId !== undefined && !constantTimeEqual(id, keys.backupId)) {
       problems.push({
         code: 'METADATA_MISMATCH',
-        message: 'the metadata names another backup id (other account or key)',
+        message: "the metadata names another backup id than the ACI's (another account, or another key)",
       });
     }
   } catch (e) {
@@ -403,11 +412,12 @@ async function peekBackupTime(
   options: VerifyLocalBackupOptions,
 ): Promise<number | undefined> {
   const keys = localBackupKeys(options);
-  let backupId = keys.backupId;
+  let backupId: Uint8Array;
   try {
-    backupId = decodeLocalMetadata(keys.localMetadataKey, await readAll(storage, `${snapshot}/metadata`));
+    backupId = await snapshotBackupId(storage, snapshot, keys);
   } catch (e) {
     if (isBackupError(e, 'STORAGE_ERROR')) throw e;
+    return undefined;
   }
   const source = storage.get(`${snapshot}/main`)[Symbol.asyncIterator]();
   const stream: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => source };

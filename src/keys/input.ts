@@ -14,8 +14,12 @@ import { type Aci, deriveBackupId, deriveBackupKey, deriveMessageBackupKey, type
 export interface RecoveryKeyInput {
   /** The account's recovery key (account entropy pool): 64 characters, or as Signal displays it. */
   recoveryKey: string;
-  /** The account's ACI, as a UUID string or its 16 bytes (it derives the backup id). */
-  aci: Aci;
+  /**
+   * The account's ACI, as a UUID string or its 16 bytes: it derives the backup id. Needed to
+   * write a backup and to read a remote one; a local backup folder is read without it (the
+   * backup id is in each snapshot's `metadata`), and then a given ACI is a cross-check.
+   */
+  aci?: Aci;
   /**
    * The 32-byte forward-secrecy token of a modern remote backup (from SVR-B). With it, the
    * forward-secrecy MessageBackupKey is derived; without it, the legacy one.
@@ -45,6 +49,11 @@ export function resolveMessageBackupKey(key: BackupKeyInput): MessageBackupKey {
   if (isRecoveryKeyInput(key)) {
     if (key.forwardSecrecyToken !== undefined) {
       assertBytes(key.forwardSecrecyToken, 'key.forwardSecrecyToken', FORWARD_SECRECY_TOKEN_LENGTH);
+    }
+    if (key.aci === undefined) {
+      throw new TypeError(
+        '"key.aci" is needed: the key of a backup file derives from the backup id, which the ACI gives',
+      );
     }
     const backupKey = deriveBackupKey(normalizeRecoveryKey(key.recoveryKey));
     return deriveMessageBackupKey(backupKey, deriveBackupId(backupKey, key.aci), key.forwardSecrecyToken);

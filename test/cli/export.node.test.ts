@@ -46,8 +46,7 @@ beforeAll(async () => {
   const byHash = new Map(account.attachments.map((a) => [toHex(a.plaintextHash), a.plaintext]));
   folder = join(dir, 'SignalBackups');
   await createLocalBackup(fsStorage(folder), {
-    recoveryKey: account.recoveryKey,
-    aci: account.aci,
+    key: { recoveryKey: account.recoveryKey, aci: account.aci },
     frames: binproto,
     media: (req) => {
       const p = byHash.get(req.plaintextHashHex);

@@ -99,8 +99,7 @@ describe('bounded memory and few writes', () => {
       yield new Uint8Array(1_000_000); // a million zero-length frames
     }
     await createLocalBackup(fsStorage(folder, { durable: false }), {
-      recoveryKey: AEP,
-      aci: ACI,
+      key: { recoveryKey: AEP, aci: ACI },
       frames: () => frames(),
       media: () => undefined,
       now: T0,
@@ -159,8 +158,7 @@ describe('safe outputs', () => {
     const folder = join(dir, 'modes-folder');
     const media = makeMedia(2, 90);
     await createLocalBackup(fsStorage(folder), {
-      recoveryKey: AEP,
-      aci: ACI,
+      key: { recoveryKey: AEP, aci: ACI },
       frames: makeFrames(media),
       media: mediaSource(media),
       now: T0,
@@ -293,8 +291,7 @@ describe('every failure is one plain line', () => {
     const folder = join(dir, 'dotdot');
     const media = makeMedia(2, 91);
     const r0 = await createLocalBackup(fsStorage(folder), {
-      recoveryKey: AEP,
-      aci: ACI,
+      key: { recoveryKey: AEP, aci: ACI },
       frames: makeFrames(media),
       media: mediaSource(media),
       now: T0,

@@ -20,7 +20,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const keys = { recoveryKey: AEP, aci: ACI, backend: nodeBackend };
+const keys = { key: { recoveryKey: AEP, aci: ACI }, backend: nodeBackend };
 
 // The same contract for every storage.
 for (const [label, make] of [

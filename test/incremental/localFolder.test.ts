@@ -20,7 +20,7 @@ import { listLocalBackups, openLocalSnapshot, verifyLocalBackup } from '../../sr
 import { type BackupStorage, MemoryStorage, readAll } from '../../src/incremental/storage.js';
 import { ACI, AEP, makeFrames, makeMedia, mediaSource, T0, type TestMedium } from './fixtures.js';
 
-const keys = { recoveryKey: AEP, aci: ACI };
+const keys = { key: { recoveryKey: AEP, aci: ACI } };
 
 /** Everything a restore gives back: the frames as a .binproto, and each medium's plaintext by hash. */
 async function restoreAll(storage: BackupStorage, snapshot?: string) {
@@ -179,7 +179,7 @@ describe('local backup folder', () => {
     const good = await verifyLocalBackup(storage, { ...keys, decryptMedia: true });
     expect(good).toMatchObject({ ok: true, frames: 5, media: 5, mediaDecrypted: 5, problems: [] });
 
-    const wrong = await verifyLocalBackup(storage, { recoveryKey: 'z'.repeat(64), aci: ACI });
+    const wrong = await verifyLocalBackup(storage, { key: { recoveryKey: 'z'.repeat(64), aci: ACI } });
     expect(wrong.ok).toBe(false);
     expect(wrong.problems.map((p) => p.code)).toEqual(expect.arrayContaining(['METADATA_MISMATCH', 'MAC_MISMATCH']));
 
@@ -202,6 +202,40 @@ describe('local backup folder', () => {
     main[main.length - 1]! ^= 1;
     storage.files.set(`${snapshot}/main`, main);
     expect((await verifyLocalBackup(storage, keys)).problems.map((p) => p.code)).toContain('MAC_MISMATCH');
+  });
+
+  it('reads with the recovery key alone (the backup id comes from the metadata); a wrong ACI is reported', async () => {
+    const storage = new MemoryStorage();
+    const media = makeMedia(3, 3);
+    await createLocalBackup(storage, { ...keys, frames: makeFrames(media), media: mediaSource(media), now: T0 });
+    // As Signal displays it: groups of four, upper case.
+    const shown = AEP.toUpperCase().replace(/(.{4})(?!$)/g, '$1 ');
+    const keyOnly = await verifyLocalBackup(storage, { key: { recoveryKey: shown }, decryptMedia: true });
+    expect(keyOnly).toMatchObject({ ok: true, frames: 3, media: 3, mediaDecrypted: 3, problems: [] });
+    const opened = await openLocalSnapshot(storage, { key: { recoveryKey: AEP } });
+    let frames = 0;
+    for await (const _ of opened.frames) frames++;
+    expect(frames).toBe(3);
+
+    const otherAci = await verifyLocalBackup(storage, {
+      key: { recoveryKey: AEP, aci: '22222222-2222-2222-2222-222222222222' },
+    });
+    expect(otherAci.problems.map((p) => p.code)).toEqual(['METADATA_MISMATCH']);
+
+    // Without readable metadata and without an ACI there is no backup id: a typed error, not a guess.
+    storage.files.set(`${(await listLocalBackups(storage))[0]!.name}/metadata`, Uint8Array.of(0xff));
+    await expect(openLocalSnapshot(storage, { key: { recoveryKey: AEP } })).rejects.toMatchObject({
+      code: 'INVALID_METADATA',
+    });
+    // Creating needs the ACI (the metadata names the backup id).
+    await expect(
+      createLocalBackup(new MemoryStorage(), {
+        key: { recoveryKey: AEP },
+        frames: makeFrames(media),
+        media: mediaSource(media),
+        now: T0,
+      }),
+    ).rejects.toThrow(TypeError);
   });
 
   it('refuses to write a snapshot when media are missing, unless allowed', async () => {

@@ -24,7 +24,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const keys = { recoveryKey: AEP, aci: ACI, backend: nodeBackend };
+const keys = { key: { recoveryKey: AEP, aci: ACI }, backend: nodeBackend };
 
 /** Every file under `path` with its content (links not followed). */
 async function snapshotTree(path: string): Promise<Record<string, string>> {

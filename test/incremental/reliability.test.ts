@@ -33,7 +33,7 @@ const SCALE = Math.max(
   Number((globalThis as { process?: { env?: Record<string, string> } }).process?.env?.SBACKUP_FUZZ_SCALE ?? 1) || 1,
 );
 
-const keys = { recoveryKey: AEP, aci: ACI };
+const keys = { key: { recoveryKey: AEP, aci: ACI } };
 const S0 = 'signal-backup-2025-06-15-15-06-40';
 const S1 = 'signal-backup-2025-06-15-15-06-41';
 
@@ -373,7 +373,7 @@ describe('only readable snapshots are written, and verify proves it', () => {
     // Re-encrypt main with a frame no decoder accepts (what an encoder without the check wrote).
     const msgs = await messages(makeFrames(media));
     const main = await encryptBackup(msgs[0]!, [...msgs.slice(1), surrogateFrame()], {
-      key: localBackupKeys(keys).messageBackupKey,
+      key: localBackupKeys(keys).messageBackupKey!,
     });
     storage.files.set(`${S0}/main`, main);
     const v = await verifyLocalBackup(storage, { ...keys, decryptMedia: true });

@@ -33,8 +33,7 @@ describe('local snapshots open in libsignal', () => {
       const frames = new Uint8Array(readFileSync(join(corpus, files[i]!)));
       // The corpus's pointers carry no localKey, so no media are needed.
       const r = await createLocalBackup(storage, {
-        recoveryKey: AEP,
-        aci: ACI,
+        key: { recoveryKey: AEP, aci: ACI },
         frames,
         media: () => undefined,
         backend: nodeBackend,
@@ -49,7 +48,7 @@ describe('local snapshots open in libsignal', () => {
         BigInt(main.length),
       );
       expect(outcome.errorMessage, files[i]).toBeNull();
-      expect((await verifyLocalBackup(storage, { recoveryKey: AEP, aci: ACI })).ok).toBe(true);
+      expect((await verifyLocalBackup(storage, { key: { recoveryKey: AEP, aci: ACI } })).ok).toBe(true);
       expect((await listLocalBackups(storage)).length).toBe(1);
       checked++;
     }

@@ -108,19 +108,12 @@ async function openInput(path: string, values: InputValues, ctx: CliContext): Pr
   if (info.isDirectory()) {
     if (values['fs-token'] !== undefined) throw new UsageError('--fs-token is for a backup file, not a folder');
     const recoveryKey = await recoveryKeyOption(values.aep, ctx);
-    const options = {
-      recoveryKey,
-      ...(aci === undefined ? {} : { aci }),
+    const options: LocalSnapshotOptions = {
+      key: { recoveryKey, ...(aci === undefined ? {} : { aci }) },
       ...(values.snapshot === undefined ? {} : { snapshot: values.snapshot }),
       backend: nodeBackend,
-    } as LocalSnapshotOptions;
-    let opened: Awaited<ReturnType<typeof openLocalSnapshot>>;
-    try {
-      opened = await openLocalSnapshot(fsStorage(path), options);
-    } catch (e) {
-      if (aci === undefined && e instanceof TypeError) throw new UsageError('missing option --aci');
-      throw e;
-    }
+    };
+    const opened = await openLocalSnapshot(fsStorage(path), options);
     const local: ExportMediaSource = (a) => {
       const entry = a.localFileName === undefined ? undefined : opened.media.get(a.localFileName);
       return entry === undefined ? undefined : opened.readMedia(entry);

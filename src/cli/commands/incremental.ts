@@ -42,9 +42,14 @@ const FRAMES_CHUNK = 64 * 1024;
 
 const keyOptions = { aep: { type: 'string' }, aci: { type: 'string' } } as const;
 
-async function keysOf(values: { aep?: string; aci?: string }, ctx: CliContext) {
+/**
+ * The key options of a local command. Reading needs the recovery key alone (the backup id is in
+ * the snapshot's metadata; a given --aci is checked against it); creating needs --aci too.
+ */
+async function keysOf(values: { aep?: string; aci?: string }, ctx: CliContext, needAci = false) {
   const recoveryKey = await recoveryKeyOption(values.aep, ctx);
-  return { recoveryKey, aci: requireOption(aciOption(values.aci), 'aci'), backend: nodeBackend };
+  const aci = needAci ? requireOption(aciOption(values.aci), 'aci') : aciOption(values.aci);
+  return { key: { recoveryKey, ...(aci === undefined ? {} : { aci }) }, backend: nodeBackend };
 }
 
 function integerOption(value: string | undefined, name: string): number | undefined {
@@ -222,7 +227,7 @@ Only the folder's own names are ever deleted; anything else is left alone and li
       },
       { min: 0, max: 0 },
     );
-    const keys = await keysOf(values, ctx);
+    const keys = await keysOf(values, ctx, true);
     const limits = limitsOf(values);
     const framesPath = requireOption(values.frames, 'frames');
     const media = directoryMediaSource(requireOption(values.media, 'media'));
@@ -256,7 +261,7 @@ Only the folder's own names are ever deleted; anything else is left alone and li
 
 export const localVerify = command({
   summary: 'verify a local backup snapshot (MAC, every frame, media present, rollback; optionally decrypt)',
-  usage: `sbackup local verify --aep <AEP> --aci <uuid> <folder> [--snapshot <name>] [--decrypt-media all|<n>] [--max-age-hours <h>] [--max-decompressed-bytes <n>] [--max-frame-bytes <n>]
+  usage: `sbackup local verify --aep <AEP> [--aci <uuid>] <folder> [--snapshot <name>] [--decrypt-media all|<n>] [--max-age-hours <h>] [--max-decompressed-bytes <n>] [--max-frame-bytes <n>]
 
 Checks the newest snapshot (or --snapshot): its metadata, the main file's MAC, that every frame
 decodes, that every medium is listed and present with the right size, and that it is no rollback
@@ -308,7 +313,7 @@ whether all three files are present. Needs no key (the keys are accepted and ign
 
 export const localRestore = command({
   summary: 'restore a local backup snapshot: frames (.binproto) and media plaintexts',
-  usage: `sbackup local restore --aep <AEP> --aci <uuid> <folder> --out <dir> [--snapshot <name>] [--no-clobber] [--max-decompressed-bytes <n>] [--max-frame-bytes <n>]
+  usage: `sbackup local restore --aep <AEP> [--aci <uuid>] <folder> --out <dir> [--snapshot <name>] [--no-clobber] [--max-decompressed-bytes <n>] [--max-frame-bytes <n>]
 
 Opens the newest snapshot (or --snapshot), checks its MAC, and writes <dir>/frames.binproto
 (varint-delimited BackupInfo + Frames) and each medium's plaintext as <dir>/media/<plaintextHash hex>.
