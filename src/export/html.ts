@@ -14,7 +14,9 @@ import type { ExportAttachment, ExportChat, ExportMessage, ExportRecord, Formatt
 
 /** Text to append to a file of the archive (path relative to the archive's root, `/`-separated). */
 export interface HtmlChunk {
+  /** The file, relative to the archive's root, e.g. `index.html` or `<chat>/page-1.html`. */
   path: string;
+  /** HTML text to append to that file. */
   text: string;
 }
 

@@ -8,7 +8,12 @@
 import type { ExportRecord } from './model.js';
 
 /** Name and version of the export's JSON format (first line of JSON Lines, top of the document). */
-export const EXPORT_FORMAT = { format: 'sbackup-export', version: 1 } as const;
+export const EXPORT_FORMAT = {
+  /** The format's name, always `sbackup-export`. */
+  format: 'sbackup-export',
+  /** The format's version, raised on an incompatible change. */
+  version: 1,
+} as const;
 
 /**
  * JSON Lines: a header line `{"type":"header","format":"sbackup-export","version":1}`, then one

@@ -29,16 +29,21 @@ export type ChatKind = 'direct' | 'group' | 'note-to-self' | 'release-notes' | '
 
 /** The account owner (first record). */
 export interface ExportAccount {
+  /** Record discriminator, always `'account'`. */
   type: 'account';
   /** Profile name (given and family), or "" when the profile has none. */
   name: string;
+  /** The account's Signal username, absent when it has none. */
   username?: string;
 }
 
 /** A recipient with its display name. Ids are decimal strings, unique within one backup. */
 export interface ExportRecipient {
+  /** Record discriminator, always `'recipient'`. */
   type: 'recipient';
+  /** The recipient's id in the backup, as a decimal string. */
   id: string;
+  /** What the recipient is (contact, group, self, ...). */
   kind: RecipientKind;
   /**
    * The display name: for a contact the nickname, else the system contact name, else the profile
@@ -50,10 +55,15 @@ export interface ExportRecipient {
   aci?: string;
   /** Phone number (`+` and digits) of a contact. */
   e164?: string;
+  /** A contact's Signal username, when known. */
   username?: string;
+  /** A contact's profile name (given and family), when set. */
   profileName?: string;
+  /** A contact's name in the system address book (given and family, else its nickname), when set. */
   systemName?: string;
+  /** The nickname the account owner gave a contact (given and family), when set. */
   nickname?: string;
+  /** `true` when the contact or group is blocked; absent otherwise. */
   blocked?: boolean;
   /** Members in a group's snapshot. */
   memberCount?: number;
@@ -61,24 +71,31 @@ export interface ExportRecipient {
 
 /** A chat: one conversation with one recipient. */
 export interface ExportChat {
+  /** Record discriminator, always `'chat'`. */
   type: 'chat';
+  /** The chat's id in the backup, as a decimal string. */
   id: string;
   /** A recipient id declared before. */
   recipientId: string;
+  /** What the chat is, derived from its recipient's kind. */
   kind: ChatKind;
   /** The recipient's display name ("Note to Self" for the self chat). */
   title: string;
+  /** Whether the chat is archived. */
   archived: boolean;
   /** Position among pinned chats (1 first), when pinned. */
   pinnedOrder?: number;
-  /** Disappearing-message timer, when set. */
+  /** Disappearing-message timer in milliseconds, when set (absent when off). */
   expirationTimerMs?: number;
 }
 
 /** A styled or mentioned range of a message's text, in UTF-16 code units of {@link FormattedText.text}. */
 export interface TextRange {
+  /** Offset of the range's first code unit. */
   start: number;
+  /** Length of the range in code units. */
   length: number;
+  /** The style applied, or `'mention'` for an "@Name" inserted for a mention. */
   style: 'bold' | 'italic' | 'spoiler' | 'strikethrough' | 'monospace' | 'mention';
   /** For a mention: the recipient id of the person mentioned, when the backup names them. */
   recipientId?: string;
@@ -86,18 +103,25 @@ export interface TextRange {
 
 /** Message text with mentions replaced by "@Name" and the style ranges moved to match. */
 export interface FormattedText {
+  /** The plain text, mentions already replaced by "@Name". */
   text: string;
+  /** Style and mention ranges over {@link FormattedText.text}, sorted by start. */
   ranges: TextRange[];
 }
 
 /** An attachment's description; its bytes are elsewhere (local folder, media tier). */
 export interface ExportAttachment {
+  /** MIME type as the backup gives it (e.g. `image/jpeg`), when set. */
   contentType?: string;
+  /** Original file name as the sender gave it, when set (not sanitized). */
   fileName?: string;
   /** Plaintext size in bytes (0 when unknown). */
   size: number;
+  /** Width in pixels of an image or video, when known (absent when 0). */
   width?: number;
+  /** Height in pixels of an image or video, when known (absent when 0). */
   height?: number;
+  /** The attachment's caption, when set. */
   caption?: string;
   /** Presentation hint. */
   flag?: 'voice-message' | 'borderless' | 'gif';
@@ -120,14 +144,19 @@ export interface ExportAttachment {
 export interface Person {
   /** Recipient id (declared before), absent when the backup does not know them. */
   id?: string;
+  /** Display name ("You" for the account owner, "Unknown" when the backup does not know them). */
   name: string;
 }
 
 /** An emoji reaction to a message. */
 export interface ExportReaction {
+  /** The reaction emoji ("" when the backup has none). */
   emoji: string;
+  /** Who reacted. */
   author: Person;
+  /** When the reaction was sent, in milliseconds since the Unix epoch. */
   sentMs: number;
+  /** `sentMs` as ISO 8601 UTC. */
   sent: string;
 }
 
@@ -135,53 +164,117 @@ export interface ExportReaction {
 export interface ExportQuote {
   /** Sent time of the quoted message, absent when the original was not found. */
   targetSentMs?: number;
+  /** Author of the quoted message. */
   author: Person;
+  /** The quoted text as the reply carries it, when any. */
   text?: FormattedText;
-  attachments: { contentType?: string; fileName?: string }[];
+  /** The quoted message's attachments as the reply describes them (no bytes). */
+  attachments: {
+    /** MIME type, when set. */
+    contentType?: string;
+    /** File name, when set. */
+    fileName?: string;
+  }[];
+  /** What kind of message is quoted. */
   type: 'normal' | 'gift-badge' | 'view-once' | 'poll';
 }
 
 /** A link preview under a message (the URL is data; nothing is fetched). */
 export interface ExportLinkPreview {
+  /** The previewed URL ("" when the backup has none). */
   url: string;
+  /** The page title, when set. */
   title?: string;
+  /** The page description, when set. */
   description?: string;
+  /** The preview's date in milliseconds since the Unix epoch, when the backup has one. */
   dateMs?: number;
+  /** The preview image, when there is one. */
   image?: ExportAttachment;
 }
 
 /** A poll: its question, options and who voted for each. */
 export interface ExportPoll {
+  /** The poll's question ("" when the backup has none). */
   question: string;
+  /** Whether a voter may choose more than one option. */
   allowMultiple: boolean;
+  /** Whether the poll has been ended. */
   ended: boolean;
-  options: { text: string; votes: { voter: Person; count: number }[] }[];
+  /** The options in the poll's order. */
+  options: {
+    /** The option's text. */
+    text: string;
+    /** The votes cast for this option, one per voter. */
+    votes: {
+      /** Who voted. */
+      voter: Person;
+      /** The backup's vote count of this voter (how many times they have voted). */
+      count: number;
+    }[];
+  }[];
 }
 
 /** A shared contact card. */
 export interface ExportContactCard {
+  /** The contact's full name, else its nickname, else its organization, else "Contact". */
   name: string;
+  /** The organization, when set. */
   organization?: string;
-  phones: { value: string; type: string; label?: string }[];
-  emails: { value: string; type: string; label?: string }[];
-  addresses: { text: string; type: string; label?: string }[];
+  /** Phone numbers. */
+  phones: {
+    /** The number as written on the card. */
+    value: string;
+    /** `home`, `mobile`, `work` or `custom`. */
+    type: string;
+    /** The custom label, when set. */
+    label?: string;
+  }[];
+  /** Email addresses. */
+  emails: {
+    /** The address as written on the card. */
+    value: string;
+    /** `home`, `mobile`, `work` or `custom`. */
+    type: string;
+    /** The custom label, when set. */
+    label?: string;
+  }[];
+  /** Postal addresses. */
+  addresses: {
+    /** The non-empty address parts (street to country) joined by ", ". */
+    text: string;
+    /** `home`, `work` or `custom`. */
+    type: string;
+    /** The custom label, when set. */
+    label?: string;
+  }[];
+  /** The contact's ACI (UUID), when the card has one. */
   aci?: string;
+  /** The contact's avatar, when the card has one. */
   avatar?: ExportAttachment;
 }
 
 /** A sticker message: pack id (hex), sticker id, emoji and image. */
 export interface ExportSticker {
+  /** The sticker pack id in hex ("" when the backup has none). */
   packId: string;
+  /** The sticker's id within its pack. */
   stickerId: number;
+  /** The emoji the sticker stands for, when set. */
   emoji?: string;
+  /** The sticker image, when the backup has a pointer to it. */
   image?: ExportAttachment;
 }
 
 /** An earlier version of an edited message. */
 export interface ExportRevision {
+  /** When this version was sent, in milliseconds since the Unix epoch. */
   sentMs: number;
+  /** `sentMs` as ISO 8601 UTC. */
   sent: string;
+  /** This version's text, when any. */
   text?: FormattedText;
+  /** This version's attachments. */
   attachments: ExportAttachment[];
 }
 
@@ -201,46 +294,79 @@ export type MessageKind =
 
 /** One chat item as a message. */
 export interface ExportMessage {
+  /** Record discriminator, always `'message'`. */
   type: 'message';
   /** Position of the item among the backup's chat items (0 first), as a string. */
   id: string;
   /** A chat id declared before. */
   chatId: string;
+  /** What the message is. */
   kind: MessageKind;
+  /** Who wrote it ("You" for the account owner). */
   author: Person;
+  /** Incoming, outgoing, or `'none'` for items that are neither (e.g. chat updates). */
   direction: 'incoming' | 'outgoing' | 'none';
+  /** When it was sent, in milliseconds since the Unix epoch. */
   sentMs: number;
   /** `sentMs` as ISO 8601 UTC. */
   sent: string;
+  /** When it was received, in milliseconds since the Unix epoch; absent when unknown or 0. */
   receivedMs?: number;
+  /** `receivedMs` as ISO 8601 UTC, present with it. */
   received?: string;
-  /** Disappearing timer of the message. */
+  /** Disappearing timer of the message, in milliseconds; absent when none. */
   expiresInMs?: number;
+  /** `true` when it was an SMS/MMS; absent otherwise. */
   sms?: boolean;
+  /** `true` when the message is pinned; absent otherwise. */
   pinned?: boolean;
   /** The body (text, caption of a story reply, long text when the backup has it inline). */
   text?: FormattedText;
   /** The full body is in an attachment (long messages). */
   longText?: ExportAttachment;
+  /** The message it replies to, when it is a reply. */
   quote?: ExportQuote;
+  /** Its attachments (empty when none). */
   attachments: ExportAttachment[];
+  /** Its link previews (empty when none). */
   linkPreviews: ExportLinkPreview[];
+  /** Its reactions, in the backup's sort order (empty when none). */
   reactions: ExportReaction[];
   /** Earlier versions, oldest first, when the message was edited. */
   revisions: ExportRevision[];
+  /** The sticker, for a sticker message. */
   sticker?: ExportSticker;
+  /** The shared contact card, for a contact message. */
   contact?: ExportContactCard;
+  /** The poll, for a poll message. */
   poll?: ExportPoll;
   /** A story reply's emoji. */
   emoji?: string;
   /** Payment: amount and fee in MOB, note, status. */
-  payment?: { amountMob?: string; feeMob?: string; note?: string; status: string };
+  payment?: {
+    /** Amount in MOB as a decimal string, when set. */
+    amountMob?: string;
+    /** Fee in MOB as a decimal string, when set. */
+    feeMob?: string;
+    /** The payment note, when set. */
+    note?: string;
+    /** `initial`, `submitted`, `successful` or `failed`. */
+    status: string;
+  };
   /** Gift badge state. */
-  giftBadge?: { state: string };
+  giftBadge?: {
+    /** `unopened`, `opened`, `redeemed` or `failed`. */
+    state: string;
+  };
   /** Who deleted it (admin deletions). */
   deletedBy?: Person;
   /** A chat update, as a type and a sentence. */
-  update?: { type: string; text: string };
+  update?: {
+    /** The update's type, e.g. `group-change`, `timer`, `individual-call`, `unknown`. */
+    type: string;
+    /** The update as an English sentence. */
+    text: string;
+  };
 }
 
 /** One record of the export, in order: the account, recipients, chats, messages. */
@@ -265,6 +391,7 @@ export interface ExportFilter {
 
 /** Options of {@link exportRecords}. */
 export interface ExportOptions {
+  /** Which chats and messages to keep; everything when absent. */
   filter?: ExportFilter;
   /** The account's ACI (UUID or 16 bytes): group updates by it read "You". Guessed from the group rosters when absent. */
   selfAci?: string | Uint8Array;
@@ -272,7 +399,14 @@ export interface ExportOptions {
    * Names of an attachment (media name, local file name), e.g. `reader.attachmentNames` bound
    * to its reader. By default computed from the pointer (no media id).
    */
-  attachmentNames?: (pointer: FilePointer) => { mediaName: string; localFileName?: string } | undefined;
+  attachmentNames?: (pointer: FilePointer) =>
+    | {
+        /** The medium's name on the media tier. */
+        mediaName: string;
+        /** Its file name in a local backup folder, when it has a local key. */
+        localFileName?: string;
+      }
+    | undefined;
 }
 
 const SELF_AUTHOR = 'You';

@@ -31,6 +31,7 @@ export type MediaBytes = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 /** Options of {@link exportToDirectory}. */
 export interface ExportToDirectoryOptions {
+  /** HTML archive, one JSON document (`export.json`) or JSON Lines (`export.jsonl`). */
   format: ExportFormat;
   /** Media plaintexts; without it (or with `media: false`) no medium is written. */
   media?: ExportMediaSource | false;
@@ -42,9 +43,13 @@ export interface ExportToDirectoryOptions {
 
 /** A medium that was not written. */
 export interface MissingMedium {
+  /** Id of the chat of the message that has the medium. */
   chatId: string;
+  /** Id of the message that has the medium ({@link ExportMessage.id}). */
   messageId: string;
+  /** The attachment's file name, when it has one. */
   fileName?: string;
+  /** The attachment's MIME type, when it has one. */
   contentType?: string;
   /** `NOT_IN_BACKUP` (never downloaded), `NOT_FOUND` (the source lacks it) or the BackupError code of its check. */
   reason: string;
@@ -52,11 +57,23 @@ export interface MissingMedium {
 
 /** What {@link exportToDirectory} wrote. */
 export interface ExportSummary {
+  /** The format written. */
   format: ExportFormat;
+  /** The target directory, as given. */
   directory: string;
+  /** Chat records written. */
   chats: number;
+  /** Messages written. */
   messages: number;
-  media: { written: number; bytes: number; missing: MissingMedium[] };
+  /** The media: files written, their total plaintext size, and those not written. */
+  media: {
+    /** Media files written (a medium shared by several messages is written once). */
+    written: number;
+    /** Total bytes of the media files written. */
+    bytes: number;
+    /** Media not written and why (none are listed when no media source was given). */
+    missing: MissingMedium[];
+  };
 }
 
 const FILE_MODE = 0o600;
