@@ -6,6 +6,19 @@ import type { BackupSource } from '../container/sources.js';
 import { type ByteSource, type FrameStreamOptions, splitBackupStream } from '../frames/stream.js';
 import { BackupValidator, type ValidationResult, type ValidatorOptions } from './validator.js';
 
+export {
+  ERROR_FINDING_CODES,
+  type ErrorFindingCode,
+  FINDING_CODES,
+  type FindingCode,
+  isReferenceFindingCode,
+  REFERENCE_FINDING_CODES,
+  type ReferenceFindingCode,
+  UNKNOWN_CONTENT_CODES,
+  type UnknownContentCode,
+  WARNING_FINDING_CODES,
+  type WarningFindingCode,
+} from './codes.js';
 export { comparableBackup, comparableString } from './comparable.js';
 export type { Finding, Purpose } from './context.js';
 export {
