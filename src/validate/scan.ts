@@ -32,6 +32,8 @@ interface PlanField {
 
 interface Plan {
   fields: PlanField[];
+  /** Index in `fields` by field name. */
+  index: Map<string, number>;
 }
 
 const plans = new Map<string, Plan>();
@@ -39,11 +41,12 @@ const plans = new Map<string, Plan>();
 function planOf(typeName: string): Plan {
   let plan = plans.get(typeName);
   if (plan !== undefined) return plan;
-  plan = { fields: [] };
+  plan = { fields: [], index: new Map() };
   plans.set(typeName, plan);
   for (const [name, , kind, t, flags] of descriptor.messages[typeName] ?? []) {
     const k = kind === 'message' ? KIND_MESSAGE : kind === 'enum' ? KIND_ENUM : kind === 'string' ? KIND_STRING : -1;
     if (k < 0) continue;
+    plan.index.set(name, plan.fields.length);
     plan.fields.push({
       name,
       kind: k,
@@ -72,15 +75,20 @@ function hasLoneSurrogate(s: string): boolean {
   return SURROGATE.test(s) && LONE_SURROGATE.test(s);
 }
 
+const NOTHING: ScanFinding[] = [];
+
+/** One walk at a time (walks are synchronous): {@link scanRecord} reuses a single instance. */
 class Walk {
   readonly names: string[] = [];
   readonly indexes: number[] = [];
-  readonly out: ScanFinding[] = [];
+  out: ScanFinding[] = NOTHING;
+  root = '';
+  strings = false;
 
-  constructor(
-    readonly root: string,
-    readonly strings: boolean,
-  ) {}
+  report(finding: ScanFinding): void {
+    if (this.out === NOTHING) this.out = [];
+    this.out.push(finding);
+  }
 
   path(extraName?: string, extraIndex = -1): string {
     let p = this.root;
@@ -99,20 +107,27 @@ class Walk {
         const tag = readVarint32(raw, 0);
         const field = tag.ok ? Math.floor(tag.value / 8) : 0;
         const wireType = tag.ok ? tag.value % 8 : 0;
-        this.out.push({ kind: 'field', message: `${path}: unknown field ${field} (${WIRE_TYPE_NAMES[wireType]})` });
+        this.report({ kind: 'field', message: `${path}: unknown field ${field} (${WIRE_TYPE_NAMES[wireType]})` });
       }
     }
+    // Records are sparse: visit the fields the object has (its own keys) rather than every
+    // field of the schema.
     const fields = plan.fields;
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i]!;
-      if (f.kind === KIND_STRING && !this.strings) continue;
-      const value = msg[f.name];
-      if (value === undefined || value === null || !Object.hasOwn(msg, f.name)) continue;
-      if (f.repeated) {
-        const list = value as unknown[];
-        for (let j = 0; j < list.length; j++) this.value(f, list[j], j);
-      } else this.value(f, value, -1);
+    const index = plan.index;
+    for (const key in msg) {
+      const i = index.get(key);
+      if (i !== undefined) this.field(msg, fields[i]!);
     }
+  }
+
+  field(msg: Msg, f: PlanField): void {
+    if (f.kind === KIND_STRING && !this.strings) return;
+    const value = msg[f.name];
+    if (value === undefined || value === null || !Object.hasOwn(msg, f.name)) return;
+    if (f.repeated) {
+      const list = value as unknown[];
+      for (let j = 0; j < list.length; j++) this.value(f, list[j], j);
+    } else this.value(f, value, -1);
   }
 
   value(f: PlanField, v: unknown, index: number): void {
@@ -125,13 +140,13 @@ class Walk {
       this.indexes.pop();
     } else if (f.kind === KIND_ENUM) {
       if (!f.named!.has(v as number)) {
-        this.out.push({
+        this.report({
           kind: 'enum',
           message: `${this.path(f.name, index)}: unknown ${shortName(f.typeName)} value ${String(v)}`,
         });
       }
     } else if (typeof v === 'string' && hasLoneSurrogate(v)) {
-      this.out.push({
+      this.report({
         kind: 'utf16',
         message: `${this.path(f.name, index)} holds a lone surrogate, which cannot be written as UTF-8`,
       });
@@ -145,10 +160,18 @@ class Walk {
  * (only records given as objects can hold them; decoded bytes never do).
  */
 export function scanRecord(record: object, typeName: string, root: string, strings: boolean): ScanFinding[] {
-  const w = new Walk(root, strings);
+  const w = walk;
+  w.root = root;
+  w.strings = strings;
+  w.out = NOTHING;
+  w.names.length = 0;
+  w.indexes.length = 0;
   w.message(record as Msg, planOf(typeName));
-  return w.out;
+  const found = w.out;
+  w.out = NOTHING;
+  return found;
 }
+const walk = /* @__PURE__ */ new Walk();
 
 let strictDecoder: TextDecoder | undefined;
 
