@@ -289,7 +289,7 @@ function decodeWith<T>(type: StaticMessage<T>, bytes: Uint8Array, what: string, 
     return type.decode((reader ?? new BigIntReader(bytes)) as unknown as $protobuf.Reader);
   } catch (e) {
     const details =
-      e instanceof InvalidUtf8Error ? { cause: e, reason: 'invalid-utf8', offset: e.offset } : { cause: e };
+      e instanceof InvalidUtf8Error ? { cause: e, reason: 'invalid-utf8' as const, offset: e.offset } : { cause: e };
     throw new BackupError('INVALID_FRAME', `${what} does not parse as protobuf: ${(e as Error).message}`, details);
   }
 }
