@@ -32,8 +32,6 @@ interface PlanField {
 
 interface Plan {
   fields: PlanField[];
-  /** Index in `fields` by field name. */
-  index: Map<string, number>;
 }
 
 const plans = new Map<string, Plan>();
@@ -41,12 +39,11 @@ const plans = new Map<string, Plan>();
 function planOf(typeName: string): Plan {
   let plan = plans.get(typeName);
   if (plan !== undefined) return plan;
-  plan = { fields: [], index: new Map() };
+  plan = { fields: [] };
   plans.set(typeName, plan);
   for (const [name, , kind, t, flags] of descriptor.messages[typeName] ?? []) {
     const k = kind === 'message' ? KIND_MESSAGE : kind === 'enum' ? KIND_ENUM : kind === 'string' ? KIND_STRING : -1;
     if (k < 0) continue;
-    plan.index.set(name, plan.fields.length);
     plan.fields.push({
       name,
       kind: k,
@@ -110,24 +107,17 @@ class Walk {
         this.report({ kind: 'field', message: `${path}: unknown field ${field} (${WIRE_TYPE_NAMES[wireType]})` });
       }
     }
-    // Records are sparse: visit the fields the object has (its own keys) rather than every
-    // field of the schema.
     const fields = plan.fields;
-    const index = plan.index;
-    for (const key in msg) {
-      const i = index.get(key);
-      if (i !== undefined) this.field(msg, fields[i]!);
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
+      if (f.kind === KIND_STRING && !this.strings) continue;
+      const value = msg[f.name];
+      if (value === undefined || value === null || !Object.hasOwn(msg, f.name)) continue;
+      if (f.repeated) {
+        const list = value as unknown[];
+        for (let j = 0; j < list.length; j++) this.value(f, list[j], j);
+      } else this.value(f, value, -1);
     }
-  }
-
-  field(msg: Msg, f: PlanField): void {
-    if (f.kind === KIND_STRING && !this.strings) return;
-    const value = msg[f.name];
-    if (value === undefined || value === null || !Object.hasOwn(msg, f.name)) return;
-    if (f.repeated) {
-      const list = value as unknown[];
-      for (let j = 0; j < list.length; j++) this.value(f, list[j], j);
-    } else this.value(f, value, -1);
   }
 
   value(f: PlanField, v: unknown, index: number): void {
