@@ -31,7 +31,8 @@ interface PlanField {
 }
 
 interface Plan {
-  fields: PlanField[];
+  /** The fields worth visiting, by name. */
+  fields: Map<string, PlanField>;
 }
 
 const plans = new Map<string, Plan>();
@@ -39,12 +40,12 @@ const plans = new Map<string, Plan>();
 function planOf(typeName: string): Plan {
   let plan = plans.get(typeName);
   if (plan !== undefined) return plan;
-  plan = { fields: [] };
+  plan = { fields: new Map() };
   plans.set(typeName, plan);
   for (const [name, , kind, t, flags] of descriptor.messages[typeName] ?? []) {
     const k = kind === 'message' ? KIND_MESSAGE : kind === 'enum' ? KIND_ENUM : kind === 'string' ? KIND_STRING : -1;
     if (k < 0) continue;
-    plan.fields.push({
+    plan.fields.set(name, {
       name,
       kind: k,
       repeated: (flags & 1) !== 0,
@@ -107,12 +108,15 @@ class Walk {
         this.report({ kind: 'field', message: `${path}: unknown field ${field} (${WIRE_TYPE_NAMES[wireType]})` });
       }
     }
+    // Records are sparse: look up the keys the object has rather than probing every field of the
+    // schema (about twice as fast on chat items). Findings within one message therefore come in
+    // the object's key order (for a decoded record, wire order).
     const fields = plan.fields;
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i]!;
-      if (f.kind === KIND_STRING && !this.strings) continue;
-      const value = msg[f.name];
-      if (value === undefined || value === null || !Object.hasOwn(msg, f.name)) continue;
+    for (const key in msg) {
+      const f = fields.get(key);
+      if (f === undefined || (f.kind === KIND_STRING && !this.strings)) continue;
+      const value = msg[key];
+      if (value === undefined || value === null || !Object.hasOwn(msg, key)) continue;
       if (f.repeated) {
         const list = value as unknown[];
         for (let j = 0; j < list.length; j++) this.value(f, list[j], j);
