@@ -11,7 +11,14 @@
  */
 
 // Errors and randomness
-export { BackupError, type BackupErrorCode, type BackupErrorDetails, isBackupError } from './errors.js';
+export {
+  type AnyBackupError,
+  BackupError,
+  type BackupErrorCode,
+  type BackupErrorDetails,
+  type BackupErrorDetailsMap,
+  isBackupError,
+} from './errors.js';
 export { type RandomSource, setRandomSource } from './random.js';
 export { setDefaultBackend } from './backends/auto.js';
 

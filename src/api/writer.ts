@@ -2,9 +2,10 @@
  * BackupWriter: the one call an app makes to turn its data into an encrypted Signal backup.
  * It puts the frames in the order the format requires (AccountData; recipients; chats; sticker
  * packs; ad-hoc calls; notification profiles; chat folders; chat items — Desktop's export order,
- * Signal-Desktop ts/services/backups/export.preload.ts), checks that every reference points
- * backwards (docs/format.md §8.3), applies the exclusion policy of the purpose, encrypts with the
- * container writer, and lists the media the backup references for the incremental planner.
+ * Signal-Desktop ts/services/backups/export.preload.ts), applies the exclusion policy of the
+ * purpose, checks each frame it writes with the validator's rules (every reference points
+ * backwards, and the rest of docs/format.md §8.3), encrypts with the container writer, and lists
+ * the media the backup references for the incremental planner.
  *
  * Streaming: inputs may be async iterables; chat items are encoded, encrypted and forgotten one at
  * a time. Memory grows with recipients, chats and distinct media, never with chat items.
@@ -32,8 +33,8 @@ import { type BackupKeyInput, isRecoveryKeyInput, resolveMessageBackupKey } from
 import { normalizeRecoveryKey } from '../keys/recoveryKey.js';
 import { assertPurpose, type BackupPurpose, ExclusionPolicy, type ExclusionReport } from '../policy/exclusions.js';
 import { randomBytes, type RandomSource } from '../random.js';
+import { assertRecord, FrameGuard } from '../validate/guard.js';
 import { type BackupMedia, MediaCollector } from './media.js';
-import { OrderChecker } from './order.js';
 
 /** A list of records, given at once or streamed. */
 export type Records<T> = Iterable<T> | AsyncIterable<T>;
@@ -192,9 +193,11 @@ export class BackupWriter {
    * Writes one backup, giving each chunk of the encrypted file to `sink` as it is ready (waiting
    * for it when it returns a promise).
    *
-   * @throws {BackupError} `ORDER_VIOLATION` naming the first record that refers to something not
-   *   given before it (or a duplicate id); `INVALID_BACKUP` for a missing account or a bad
-   *   BackupInfo. The sink may have received part of the file by then: write to a temporary place.
+   * @throws {BackupError} `ORDER_VIOLATION` naming the first record that refers to a recipient or
+   *   chat not given before it; `INVALID_BACKUP` naming the first record the validator rejects
+   *   (`details.finding` is its code, docs/format.md §8.3: a duplicate id, a missing account, not
+   *   exactly one Self recipient, a bad BackupInfo, …). Chat items are checked as written, after the
+   *   exclusion policy. The sink may have received part of the file by then: write to a temporary place.
    * @throws {TypeError | RangeError} for malformed options, keys or records.
    */
   async writeTo(content: BackupContent, sink: (chunk: Uint8Array) => void | Promise<void>): Promise<BackupWriteResult> {
@@ -245,8 +248,8 @@ export class BackupWriter {
   #prepare(content: BackupContent) {
     const o = this.#options;
     if (typeof content !== 'object' || content === null) throw new TypeError('"content" expected an object');
-    const checker = new OrderChecker();
-    const info = checker.backupInfo(content.backupInfo);
+    const guard = new FrameGuard(o.purpose);
+    const info = guard.backupInfo(content.backupInfo);
     const backupTimeMs = BigInt(info.backupTimeMs ?? 0);
     const policy = new ExclusionPolicy(
       o.purpose,
@@ -269,35 +272,36 @@ export class BackupWriter {
         frameBytes += bytes.length;
         return bytes;
       };
-      yield emit({ account: checker.account(content.account) });
+      yield emit(guard.add('account', content.account));
       for await (const r of records(content.recipients, 'recipients')) {
+        const frame = guard.add('recipient', r);
         collector.add(r, 0);
-        yield emit({ recipient: checker.recipient(r) });
+        yield emit(frame);
       }
       for await (const c of records(content.chats, 'chats')) {
+        const frame = guard.add('chat', c);
         collector.add(c, 0);
-        yield emit({ chat: checker.chat(c) });
+        yield emit(frame);
       }
-      for await (const s of records(content.stickerPacks, 'stickerPacks'))
-        yield emit({ stickerPack: checker.stickerPack(s) });
-      for await (const a of records(content.adHocCalls, 'adHocCalls')) yield emit({ adHocCall: checker.adHocCall(a) });
+      for await (const s of records(content.stickerPacks, 'stickerPacks')) yield emit(guard.add('stickerPack', s));
+      for await (const a of records(content.adHocCalls, 'adHocCalls')) yield emit(guard.add('adHocCall', a));
       for await (const n of records(content.notificationProfiles, 'notificationProfiles')) {
-        yield emit({ notificationProfile: checker.notificationProfile(n) });
+        yield emit(guard.add('notificationProfile', n));
       }
-      for await (const f of records(content.chatFolders, 'chatFolders'))
-        yield emit({ chatFolder: checker.chatFolder(f) });
+      for await (const f of records(content.chatFolders, 'chatFolders')) yield emit(guard.add('chatFolder', f));
       for await (const item of records(content.chatItems, 'chatItems')) {
         progress.chatItemsRead++;
-        checker.chatItem(item);
+        assertRecord(item, 'chatItem');
         const kept = policy.apply(item);
         if (kept !== undefined) {
+          const frame = guard.add('chatItem', kept);
           collector.add(kept, Number(kept.dateSent ?? 0));
           written++;
-          yield emit({ chatItem: kept });
+          yield emit(frame);
         }
         if (progress.chatItemsRead % PROGRESS_EVERY === 0) o.onProgress?.({ ...progress });
       }
-      checker.finish();
+      guard.finish();
     }
 
     const result = (): BackupWriteResult => ({

@@ -340,9 +340,9 @@ function decodeWith<T>(type: StaticMessage<T>, bytes: Uint8Array, what: string, 
   } catch (e) {
     const details =
       e instanceof InvalidUtf8Error
-        ? { cause: e, reason: 'invalid-utf8', offset: e.offset }
+        ? { cause: e, reason: 'invalid-utf8' as const, offset: e.offset }
         : (e as Error)?.message === 'max depth exceeded'
-          ? { cause: e, reason: 'too-deep', depth: MAX_MESSAGE_DEPTH }
+          ? { cause: e, reason: 'too-deep' as const, depth: MAX_MESSAGE_DEPTH }
           : { cause: e };
     throw new BackupError('INVALID_FRAME', `${what} does not parse as protobuf: ${(e as Error).message}`, details);
   }

@@ -36,7 +36,6 @@ import { decodeFrame } from '../frames/codec.js';
 import { type FrameStreamOptions, splitBackupStream } from '../frames/stream.js';
 import { constantTimeEqual, toHex } from '../internal/bytes.js';
 import {
-  type Aci,
   deriveBackupId,
   deriveBackupKey,
   deriveLocalMetadataKey,

@@ -1,5 +1,6 @@
 /** End-of-backup checks (libsignal backup.rs `CompletedBackup::try_from`). */
 
+import type { ErrorFindingCode } from './codes.js';
 import type { ValidationState } from './context.js';
 
 /** Runs the checks that need the whole backup; findings go to frame -1 (`backup`). */
@@ -15,7 +16,7 @@ export function checkCompletion(s: ValidationState): void {
   const seen = new Map<string, bigint>();
   let self = 0;
   let releaseNotes = 0;
-  const unique = (space: string, value: string | undefined, id: bigint, code: string, what: string) => {
+  const unique = (space: string, value: string | undefined, id: bigint, code: ErrorFindingCode, what: string) => {
     if (value === undefined) return;
     const k = `${space}:${value}`;
     const prev = seen.get(k);

@@ -4,6 +4,7 @@
  */
 
 import type { BackupPurpose } from '../policy/exclusions.js';
+import type { ErrorFindingCode, FindingCode, WarningFindingCode } from './codes.js';
 
 /**
  * What the backup is for; a few rules (disappearing messages, view-once) depend on it. The same
@@ -11,10 +12,13 @@ import type { BackupPurpose } from '../policy/exclusions.js';
  */
 export type Purpose = BackupPurpose;
 
-/** One problem found in a backup. */
-export interface Finding {
-  /** Stable UPPER_SNAKE identifier of the rule. */
-  code: string;
+/**
+ * One problem found in a backup. `C` narrows the code: {@link ValidationResult} lists errors as
+ * `Finding<ErrorFindingCode>` and warnings as `Finding<WarningFindingCode>`.
+ */
+export interface Finding<C extends FindingCode = FindingCode> {
+  /** Stable UPPER_SNAKE identifier of the rule (docs/format.md §8.3 lists them all). */
+  code: C;
   /** Index of the record: 0 = BackupInfo, 1 = first Frame; -1 = the backup as a whole. */
   frame: number;
   /** Type of the record: `backupInfo`, a Frame item name (`chatItem`, …), `frame` or `backup`. */
@@ -140,8 +144,8 @@ export class ValidationState {
   backupTimeMs = 0n;
   frameIndex = 0;
   frameType = 'backupInfo';
-  readonly errors: Finding[] = [];
-  readonly warnings: Finding[] = [];
+  readonly errors: Finding<ErrorFindingCode>[] = [];
+  readonly warnings: Finding<WarningFindingCode>[] = [];
   accountDataCount = 0;
   readonly recipients = new Map<bigint, RecipientInfo>();
   readonly chats = new Map<bigint, ChatInfo>();
@@ -159,14 +163,14 @@ export class ValidationState {
   }
 
   /** Records a hard error against the current frame. */
-  error(code: string, message: string): void {
+  error(code: ErrorFindingCode, message: string): void {
     if (this.errors.length < this.maxFindings) {
       this.errors.push({ code, frame: this.frameIndex, frameType: this.frameType, message });
     }
   }
 
   /** Records a soft finding against the current frame. */
-  warn(code: string, message: string): void {
+  warn(code: WarningFindingCode, message: string): void {
     if (this.warnings.length < this.maxFindings) {
       this.warnings.push({ code, frame: this.frameIndex, frameType: this.frameType, message });
     }

@@ -12,6 +12,7 @@ import { checkBackupInfo } from './backupInfo.js';
 import { checkChat } from './chat.js';
 import { checkChatItem } from './chatItem.js';
 import { checkCompletion } from './completion.js';
+import type { ErrorFindingCode, UnknownContentCode, WarningFindingCode } from './codes.js';
 import { type Finding, type Purpose, ValidationState } from './context.js';
 import { checkAdHocCall, checkChatFolder, checkNotificationProfile, checkStickerPack } from './misc.js';
 import { checkRecipient } from './recipient.js';
@@ -28,7 +29,7 @@ export interface ValidatorOptions {
 /** An unknown field or enum value, tied to its frame. */
 export interface UnknownFieldFinding {
   /** Always `UNKNOWN_FIELD` or `UNKNOWN_ENUM_VALUE`. */
-  code: 'UNKNOWN_FIELD' | 'UNKNOWN_ENUM_VALUE';
+  code: UnknownContentCode;
   /** Index of the frame it was found in: 0 for the BackupInfo, then 1, 2, ... in order. */
   frame: number;
   /** Kind of that frame (`backupInfo`, `account`, `chatItem`, ...). */
@@ -42,9 +43,9 @@ export interface ValidationResult {
   /** True when there is no error (warnings and unknown fields do not make a backup invalid). */
   ok: boolean;
   /** Rule violations that make the backup invalid (at most `maxFindings`). */
-  errors: Finding[];
+  errors: Finding<ErrorFindingCode>[];
   /** Unusual but valid content (at most `maxFindings`). */
-  warnings: Finding[];
+  warnings: Finding<WarningFindingCode>[];
   /** Unknown fields and enum values, by frame (at most `maxFindings`). */
   unknownFields: UnknownFieldFinding[];
 }
@@ -154,7 +155,7 @@ export class BackupValidator {
   }
 
   /** The errors found so far (live view; for online use between frames). */
-  get errors(): readonly Finding[] {
+  get errors(): readonly Finding<ErrorFindingCode>[] {
     return this.#s.errors;
   }
 
@@ -191,7 +192,7 @@ export class BackupValidator {
   /** Reports a record that does not decode: invalid UTF-8 in a string field, or broken protobuf. */
   #unreadable(e: unknown, bytes: Uint8Array, typeName: string, root: string): void {
     const what = root === 'Frame' ? 'the frame' : 'BackupInfo';
-    if (isBackupError(e) && e.details.reason === 'invalid-utf8') {
+    if (isBackupError(e, 'INVALID_FRAME') && e.details.reason === 'invalid-utf8') {
       const path = findInvalidUtf8(bytes, typeName, root) ?? 'a string field';
       this.#s.error('INVALID_UTF8', `${what} cannot be parsed: ${path} is not valid UTF-8`);
     } else {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type BackupErrorCode, isBackupError } from '../../src/errors.js';
+import { type BackupErrorCode, type BackupErrorDetails, isBackupError } from '../../src/errors.js';
 import {
   BackupStreamDecoder,
   BackupStreamEncoder,
@@ -25,7 +25,7 @@ const frames: Frame[] = [
 ];
 const backup = encodeBackup({ backupInfo: info, frames });
 
-function codeOf(f: () => unknown): { code?: BackupErrorCode; details?: Record<string, unknown> } {
+function codeOf(f: () => unknown): { code?: BackupErrorCode; details?: BackupErrorDetails } {
   try {
     f();
   } catch (e) {
