@@ -62,34 +62,58 @@ export interface BackupErrorDetailsMap {
     position?: number;
     /** The number of characters, when that is what is wrong. */
     length?: number;
+    /** The underlying error, when this one wraps another. */
     cause?: unknown;
   };
   /** The forward-secrecy metadata or a local snapshot's metadata file is malformed. */
-  INVALID_METADATA: { cause?: unknown };
+  INVALID_METADATA: {
+    /** The underlying error, when this one wraps another. */
+    cause?: unknown;
+  };
   /** No forward-secrecy pair decrypts with the given backup key and token. */
-  TOKEN_DECRYPT_FAILED: { cause?: unknown };
+  TOKEN_DECRYPT_FAILED: {
+    /** The underlying error, when this one wraps another. */
+    cause?: unknown;
+  };
   /** The bytes are not a backup file (wrong magic, too short to be one). */
-  NOT_A_BACKUP: { cause?: unknown };
+  NOT_A_BACKUP: {
+    /** The underlying error, when this one wraps another. */
+    cause?: unknown;
+  };
   /** A format version this version of sbackup does not read. */
-  UNSUPPORTED_VERSION: { cause?: unknown };
+  UNSUPPORTED_VERSION: {
+    /** The underlying error, when this one wraps another. */
+    cause?: unknown;
+  };
   /** The data ends early. */
   TRUNCATED: {
     /** Byte offset where more data was expected. */
     offset?: number;
+    /** The underlying error, when this one wraps another. */
     cause?: unknown;
   };
   /** A MAC does not verify (wrong key, or damaged data). */
   MAC_MISMATCH: {
     /** Byte offset of the data the failed check covers (incremental MAC: the chunk's start). */
     offset?: number;
+    /** The underlying error, when this one wraps another. */
     cause?: unknown;
   };
   /** The decrypted padding is not valid PKCS#7. */
-  BAD_PADDING: { cause?: unknown };
+  BAD_PADDING: {
+    /** The underlying error, when this one wraps another. */
+    cause?: unknown;
+  };
   /** The gzip stream is corrupt. */
-  DECOMPRESSION_FAILED: { cause?: unknown };
+  DECOMPRESSION_FAILED: {
+    /** The underlying error, when this one wraps another. */
+    cause?: unknown;
+  };
   /** The backup decompresses to more than the allowed size. */
-  LIMIT_EXCEEDED: { cause?: unknown };
+  LIMIT_EXCEEDED: {
+    /** The underlying error, when this one wraps another. */
+    cause?: unknown;
+  };
   /** Nothing to read (no byte, or no BackupInfo). */
   EMPTY_INPUT: StreamPosition;
   /** The input ends inside a frame or its length prefix. */
@@ -120,14 +144,24 @@ export interface BackupErrorDetailsMap {
     frameIndex?: number;
     /** 1-based line of a JSON-lines input. */
     line?: number;
+    /** The underlying error, when this one wraps another. */
     cause?: unknown;
   };
   /** An attachment's encrypted digest does not match. */
-  DIGEST_MISMATCH: { cause?: unknown };
+  DIGEST_MISMATCH: {
+    /** The underlying error, when this one wraps another. */
+    cause?: unknown;
+  };
   /** An attachment's plaintext hash does not match. */
-  PLAINTEXT_HASH_MISMATCH: { cause?: unknown };
+  PLAINTEXT_HASH_MISMATCH: {
+    /** The underlying error, when this one wraps another. */
+    cause?: unknown;
+  };
   /** An attachment is not the size it is declared to be. */
-  SIZE_MISMATCH: { cause?: unknown };
+  SIZE_MISMATCH: {
+    /** The underlying error, when this one wraps another. */
+    cause?: unknown;
+  };
   /** Content that cannot be written or used as a backup; from the writer, the validator's finding. */
   INVALID_BACKUP: RecordDetails & {
     /** The validator's finding (docs/format.md §8.3) the writer refused the record for. */
@@ -154,6 +188,7 @@ export interface BackupErrorDetailsMap {
     errno?: string;
     /** `'symlink'`: a symbolic link inside the backup folder, which sbackup never follows; `'special-file'`: a device, FIFO or socket there. */
     reason?: 'symlink' | 'special-file';
+    /** The underlying error, when this one wraps another. */
     cause?: unknown;
   };
   /** Another run holds the local backup folder's lock. */
@@ -162,18 +197,26 @@ export interface BackupErrorDetailsMap {
     name?: string;
     /** Who holds it (host, pid, start time), when the lock file is readable. */
     holder?: LockHolder;
+    /** The underlying error, when this one wraps another. */
     cause?: unknown;
   };
   /** A hosted-backup credential object is malformed (length, version, non-canonical encoding). */
-  INVALID_CREDENTIAL: { cause?: unknown };
+  INVALID_CREDENTIAL: {
+    /** The underlying error, when this one wraps another. */
+    cause?: unknown;
+  };
   /** A credential response for another day, or whose issuance proof does not verify. */
-  VERIFICATION_FAILED: { cause?: unknown };
+  VERIFICATION_FAILED: {
+    /** The underlying error, when this one wraps another. */
+    cause?: unknown;
+  };
   /** Something that should exist does not. */
   NOT_FOUND: {
     /** The missing file's name in the backup folder. */
     name?: string;
     /** How many media files are missing. */
     missing?: number;
+    /** The underlying error, when this one wraps another. */
     cause?: unknown;
   };
 }
