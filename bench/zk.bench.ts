@@ -13,7 +13,6 @@
  * measurement (default 1).
  */
 
-import { createRequire } from 'node:module';
 import {
   BackupAuthCredentialRequestContext,
   BackupServerPublicParams,
@@ -22,12 +21,9 @@ import {
 } from '../src/hosted/index.js';
 import { toHex } from '../src/internal/bytes.js';
 import { deriveBackupIdKeyPair } from '../src/keys/backupIdKeyPair.js';
+import { libsignal } from '../test/interop/oracle.js';
 
-const require = createRequire(import.meta.url);
-const zk =
-  require('@signalapp/libsignal-client/dist/zkgroup/index.js') as typeof import('@signalapp/libsignal-client/dist/zkgroup/index.js');
-const ec =
-  require('@signalapp/libsignal-client/dist/EcKeys.js') as typeof import('@signalapp/libsignal-client/dist/EcKeys.js');
+const { zkgroup: zk, ecKeys: ec } = libsignal;
 
 const SECONDS = Number(process.env.SBACKUP_BENCH_ZK_SECONDS ?? 1);
 const buf = (b: Uint8Array) => Uint8Array.from(b) as Uint8Array<ArrayBuffer>;

@@ -15,11 +15,9 @@
  * Node-only (the oracle is native); the vectors test reads the files in Node and in Chromium.
  */
 
-import { createRequire } from 'node:module';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
-import { isBackupError } from '../../src/errors.js';
 import { BASE, mul, scalarFromWide } from '../../src/hosted/group.js';
 import {
   BackupAuthCredential,
@@ -36,12 +34,10 @@ import { concatBytes, fromHex, toHex, utf8 } from '../../src/internal/bytes.js';
 import { deriveBackupIdKeyPair } from '../../src/keys/backupIdKeyPair.js';
 import { deriveBackupKey } from '../../src/keys/hierarchy.js';
 import { fixedBytes } from '../../test/helpers/prng.js';
+import { libsignal } from '../../test/interop/oracle.js';
+import { thrownCode } from '../../test/helpers/codes.js';
 
-const require = createRequire(import.meta.url);
-const zk =
-  require('@signalapp/libsignal-client/dist/zkgroup/index.js') as typeof import('@signalapp/libsignal-client/dist/zkgroup/index.js');
-const ec =
-  require('@signalapp/libsignal-client/dist/EcKeys.js') as typeof import('@signalapp/libsignal-client/dist/EcKeys.js');
+const { zkgroup: zk, ecKeys: ec } = libsignal;
 
 const json = (x: unknown) => `${JSON.stringify(x, null, 2)}\n`;
 const buf = (b: Uint8Array) => Uint8Array.from(b) as Uint8Array<ArrayBuffer>;
@@ -274,16 +270,6 @@ function caseInputs(): CaseInput[] {
   ];
 }
 
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (!isBackupError(e)) throw e;
-    return e.code;
-  }
-  return undefined;
-}
-
 function libsignalRefuses(f: () => unknown): boolean {
   try {
     f();
@@ -409,7 +395,11 @@ function credentialFile(): string {
     const time = opts.redemptionTime ?? c.redemptionTime;
     const useCtx = opts.context ? BackupAuthCredentialRequestContext.deserialize(opts.context) : ctx;
     const theirs = opts.context ? new zk.BackupAuthCredentialRequestContext(buf(opts.context)) : theirCtx;
-    check(`negative ${description}: code`, String(codeOf(() => useCtx.receive(bytes, time, pub.serialize()))), error);
+    check(
+      `negative ${description}: code`,
+      String(thrownCode(() => useCtx.receive(bytes, time, pub.serialize()))),
+      error,
+    );
     const refused = libsignalRefuses(() => theirs.receive(new zk.BackupAuthCredentialResponse(buf(bytes)), time, pub));
     check(`negative ${description}: libsignal refuses`, String(refused), String(!opts.libsignalAccepts));
     negative.push({
@@ -490,7 +480,7 @@ function credentialFile(): string {
       serverPublicParams: () => new zk.GenericServerPublicParams(buf(bytes)),
       presentation: () => new zk.BackupAuthCredentialPresentation(buf(bytes)),
     }[object];
-    check(`negative ${object} ${description}: code`, String(codeOf(ours)), 'INVALID_CREDENTIAL');
+    check(`negative ${object} ${description}: code`, String(thrownCode(ours)), 'INVALID_CREDENTIAL');
     check(`negative ${object} ${description}: libsignal refuses`, String(libsignalRefuses(theirs)), 'true');
     negative.push({ description, object, bytes: toHex(bytes), error: 'INVALID_CREDENTIAL' });
   };

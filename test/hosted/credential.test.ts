@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { isBackupError } from '../../src/errors.js';
 import { decodePoint, decodeScalar, Fn, IDENTITY, mul, BASE, encodeScalar } from '../../src/hosted/group.js';
 import {
   BackupAuthCredential,
@@ -13,6 +12,7 @@ import { fromHex, toHex, utf8 } from '../../src/internal/bytes.js';
 import { setRandomSource } from '../../src/random.js';
 import vectors from '../../vectors/zk/credential.json' with { type: 'json' };
 import { fixedBytes } from '../helpers/prng.js';
+import { thrownCode } from '../helpers/codes.js';
 
 const c = vectors.cases[0]!;
 const response = fromHex(c.response);
@@ -21,16 +21,6 @@ const contextBytes = fromHex(c.expected.requestContext);
 const credentialBytes = fromHex(c.expected.credential);
 const L = Fn.ORDER;
 const P = 2n ** 255n - 19n;
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (!isBackupError(e)) throw e;
-    return e.code;
-  }
-  return undefined;
-}
 
 function le32(n: bigint): Uint8Array {
   const out = new Uint8Array(32);
@@ -86,13 +76,13 @@ describe('ristretto255 encodings', () => {
     const odd = good.slice();
     odd[0]! ^= 1;
     for (const bad of [top, odd, le32(P), le32(P + 2n), new Uint8Array(32).fill(0xff)]) {
-      expect(codeOf(() => decodePoint(bad, 'test point'))).toBe('INVALID_CREDENTIAL');
+      expect(thrownCode(() => decodePoint(bad, 'test point'))).toBe('INVALID_CREDENTIAL');
     }
     expect(decodePoint(new Uint8Array(32), 'identity').equals(IDENTITY)).toBe(true);
     expect(decodeScalar(le32(L - 1n), 's')).toBe(L - 1n);
     expect(decodeScalar(new Uint8Array(32), 's')).toBe(0n);
     for (const k of [L, L + 1n, 2n ** 256n - 1n])
-      expect(codeOf(() => decodeScalar(le32(k), 's'))).toBe('INVALID_CREDENTIAL');
+      expect(thrownCode(() => decodeScalar(le32(k), 's'))).toBe('INVALID_CREDENTIAL');
   });
 
   it('multiplies by zero (the identity) instead of throwing', () => {
@@ -132,7 +122,7 @@ describe('BackupAuthCredentialRequestContext.receive', () => {
       const bad = response.slice();
       bad[i]! ^= 0x10;
       expect(['INVALID_CREDENTIAL', 'VERIFICATION_FAILED'], `byte ${i}`).toContain(
-        codeOf(() => ctx.receive(bad, c.redemptionTime, parsed)),
+        thrownCode(() => ctx.receive(bad, c.redemptionTime, parsed)),
       );
     }
   });
@@ -148,17 +138,17 @@ describe('BackupAuthCredentialRequestContext.receive', () => {
       patch(response, 161, new Uint8Array(256)), // every proof scalar 0
     ];
     for (const bad of variants)
-      expect(codeOf(() => ctx.receive(bad, c.redemptionTime, params))).toBe('VERIFICATION_FAILED');
+      expect(thrownCode(() => ctx.receive(bad, c.redemptionTime, params))).toBe('VERIFICATION_FAILED');
     const identityParams = patch(params, 1, new Uint8Array(224));
-    expect(codeOf(() => ctx.receive(response, c.redemptionTime, identityParams))).toBe('VERIFICATION_FAILED');
+    expect(thrownCode(() => ctx.receive(response, c.redemptionTime, identityParams))).toBe('VERIFICATION_FAILED');
   });
 
   it('refuses another day, a time that is not a whole day, and malformed params', () => {
     const ctx = context();
-    expect(codeOf(() => ctx.receive(response, c.redemptionTime + 86400, params))).toBe('VERIFICATION_FAILED');
-    expect(codeOf(() => ctx.receive(response, c.redemptionTime - 86400, params))).toBe('VERIFICATION_FAILED');
-    expect(codeOf(() => ctx.receive(response, c.redemptionTime, params.subarray(1)))).toBe('INVALID_CREDENTIAL');
-    expect(codeOf(() => ctx.receive(response, c.redemptionTime, patch(params, 0, Uint8Array.of(9))))).toBe(
+    expect(thrownCode(() => ctx.receive(response, c.redemptionTime + 86400, params))).toBe('VERIFICATION_FAILED');
+    expect(thrownCode(() => ctx.receive(response, c.redemptionTime - 86400, params))).toBe('VERIFICATION_FAILED');
+    expect(thrownCode(() => ctx.receive(response, c.redemptionTime, params.subarray(1)))).toBe('INVALID_CREDENTIAL');
+    expect(thrownCode(() => ctx.receive(response, c.redemptionTime, patch(params, 0, Uint8Array.of(9))))).toBe(
       'INVALID_CREDENTIAL',
     );
   });
@@ -235,7 +225,7 @@ describe('BackupAuthCredential', () => {
     ];
     for (const [name, bad] of cases)
       expect(
-        codeOf(() => BackupAuthCredential.deserialize(bad)),
+        thrownCode(() => BackupAuthCredential.deserialize(bad)),
         name,
       ).toBe('INVALID_CREDENTIAL');
   });
@@ -254,12 +244,14 @@ describe('BackupAuthCredentialPresentation', () => {
     const read = BackupAuthCredentialPresentation.deserialize(p);
     expect(toHex(read.backupId)).toBe(c.expected.backupId);
     expect(toHex(read.serialize())).toBe(toHex(p));
-    expect(codeOf(() => BackupAuthCredentialPresentation.deserialize(patch(p, 121, Uint8Array.of(3))))).toBe(
+    expect(thrownCode(() => BackupAuthCredentialPresentation.deserialize(patch(p, 121, Uint8Array.of(3))))).toBe(
       'INVALID_CREDENTIAL',
     );
-    expect(codeOf(() => BackupAuthCredentialPresentation.deserialize(patch(p, 193, Uint8Array.of(255))))).toBe(
+    expect(thrownCode(() => BackupAuthCredentialPresentation.deserialize(patch(p, 193, Uint8Array.of(255))))).toBe(
       'INVALID_CREDENTIAL',
     );
-    expect(codeOf(() => BackupAuthCredentialPresentation.deserialize(p.subarray(0, 344)))).toBe('INVALID_CREDENTIAL');
+    expect(thrownCode(() => BackupAuthCredentialPresentation.deserialize(p.subarray(0, 344)))).toBe(
+      'INVALID_CREDENTIAL',
+    );
   });
 });

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { isBackupError } from '../../src/errors.js';
 import { BASE, mul, scalarFromWide } from '../../src/hosted/group.js';
 import {
   BackupAuthCredential,
@@ -16,16 +15,7 @@ import { fromHex, toHex } from '../../src/internal/bytes.js';
 import credentialVectors from '../../vectors/zk/credential.json' with { type: 'json' };
 import shoVectors from '../../vectors/zk/sho.json' with { type: 'json' };
 import xeddsaVectors from '../../vectors/zk/xeddsa.json' with { type: 'json' };
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (!isBackupError(e)) throw e;
-    return e.code;
-  }
-  return undefined;
-}
+import { thrownCode } from '../helpers/codes.js';
 
 describe('vectors/zk/sho.json', () => {
   for (const [i, c] of shoVectors.sho.entries()) {
@@ -153,7 +143,7 @@ describe('vectors/zk/credential.json', () => {
         serverPublicParams: () => BackupServerPublicParams.deserialize(bytes),
         presentation: () => BackupAuthCredentialPresentation.deserialize(bytes),
       }[n.object as 'response'];
-      expect(codeOf(run)).toBe(n.error);
+      expect(thrownCode(run)).toBe(n.error);
     });
   }
 });

@@ -5,12 +5,10 @@
  */
 
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
-import { isBackupError } from '../../src/errors.js';
 import {
   BackupAuthCredential,
   BackupAuthCredentialPresentation,
@@ -22,12 +20,10 @@ import {
 } from '../../src/hosted/index.js';
 import { concatBytes, toHex } from '../../src/internal/bytes.js';
 import { deriveBackupIdKeyPair } from '../../src/keys/backupIdKeyPair.js';
+import { libsignal } from './oracle.js';
+import { thrownCode } from '../helpers/codes.js';
 
-const require = createRequire(import.meta.url);
-const zk =
-  require('@signalapp/libsignal-client/dist/zkgroup/index.js') as typeof import('@signalapp/libsignal-client/dist/zkgroup/index.js');
-const ec =
-  require('@signalapp/libsignal-client/dist/EcKeys.js') as typeof import('@signalapp/libsignal-client/dist/EcKeys.js');
+const { zkgroup: zk, ecKeys: ec } = libsignal;
 
 const RUNS = 200;
 const DAY = 86400;
@@ -40,16 +36,6 @@ const TYPES = [
   ['messages', 1],
   ['media', 2],
 ] as const;
-
-function throwsBackupError(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (!isBackupError(e)) throw e;
-    return e.code;
-  }
-  return undefined;
-}
 
 function libsignalAccepts(f: () => unknown): boolean {
   try {
@@ -193,20 +179,18 @@ describe('BackupAuthCredential against libsignal-client 0.103.0', () => {
     const c = issue();
     const ctx = BackupAuthCredentialRequestContext.create(c.key, c.aci);
     for (const t of [c.time + DAY, c.time - DAY, c.time + 1]) {
-      expect(throwsBackupError(() => ctx.receive(c.response.serialize(), t, c.pub.serialize()))).toBe(
-        'VERIFICATION_FAILED',
-      );
+      expect(thrownCode(() => ctx.receive(c.response.serialize(), t, c.pub.serialize()))).toBe('VERIFICATION_FAILED');
       expect(libsignalAccepts(() => c.theirContext.receive(c.response, t, c.pub))).toBe(false);
     }
     const odd = issue({ time: randomDay() + 3600 });
     const oddCtx = BackupAuthCredentialRequestContext.create(odd.key, odd.aci);
-    expect(throwsBackupError(() => oddCtx.receive(odd.response.serialize(), odd.time, odd.pub.serialize()))).toBe(
+    expect(thrownCode(() => oddCtx.receive(odd.response.serialize(), odd.time, odd.pub.serialize()))).toBe(
       'VERIFICATION_FAILED',
     );
     expect(libsignalAccepts(() => odd.theirContext.receive(odd.response, odd.time, odd.pub))).toBe(false);
     // Another account's context cannot open the response.
     const stranger = BackupAuthCredentialRequestContext.create(randomBytes(32), c.aci);
-    expect(throwsBackupError(() => stranger.receive(c.response.serialize(), c.time, c.pub.serialize()))).toBe(
+    expect(thrownCode(() => stranger.receive(c.response.serialize(), c.time, c.pub.serialize()))).toBe(
       'VERIFICATION_FAILED',
     );
   });
@@ -222,7 +206,7 @@ describe('BackupAuthCredential against libsignal-client 0.103.0', () => {
     for (let byte = 25; byte < response.length; byte++) bits.push(byte * 8 + randomInt(8));
     for (const bit of bits) {
       const bad = flipBit(response, bit);
-      const code = throwsBackupError(() => ctx.receive(bad, c.time, params));
+      const code = thrownCode(() => ctx.receive(bad, c.time, params));
       expect(['INVALID_CREDENTIAL', 'VERIFICATION_FAILED'], `bit ${bit}`).toContain(code);
       expect(
         libsignalAccepts(() => c.theirContext.receive(new zk.BackupAuthCredentialResponse(buf(bad)), c.time, c.pub)),
@@ -231,11 +215,11 @@ describe('BackupAuthCredential against libsignal-client 0.103.0', () => {
     }
     // A response cut short is refused by both.
     const short = response.subarray(0, response.length - 1);
-    expect(throwsBackupError(() => ctx.receive(short, c.time, params))).toBe('INVALID_CREDENTIAL');
+    expect(thrownCode(() => ctx.receive(short, c.time, params))).toBe('INVALID_CREDENTIAL');
     expect(libsignalAccepts(() => new zk.BackupAuthCredentialResponse(buf(short)))).toBe(false);
     // libsignal-client 0.103.0 ignores bytes after the end of the object; sbackup refuses them.
     const long = concatBytes(response, Uint8Array.of(0));
-    expect(throwsBackupError(() => ctx.receive(long, c.time, params))).toBe('INVALID_CREDENTIAL');
+    expect(thrownCode(() => ctx.receive(long, c.time, params))).toBe('INVALID_CREDENTIAL');
     expect(
       libsignalAccepts(() => c.theirContext.receive(new zk.BackupAuthCredentialResponse(buf(long)), c.time, c.pub)),
     ).toBe(true);
@@ -250,7 +234,7 @@ describe('BackupAuthCredential against libsignal-client 0.103.0', () => {
     for (const bit of bits) {
       const bad = flipBit(credential, bit);
       const libOk = libsignalAccepts(() => new zk.BackupAuthCredential(buf(bad)));
-      const code = throwsBackupError(() => BackupAuthCredential.deserialize(bad));
+      const code = thrownCode(() => BackupAuthCredential.deserialize(bad));
       expect(code === undefined, `bit ${bit}`).toBe(libOk && !timeBeyondNumber(bad, 1));
       if (code !== undefined) {
         expect(code).toBe('INVALID_CREDENTIAL');
@@ -294,13 +278,12 @@ describe('BackupAuthCredential against libsignal-client 0.103.0', () => {
         libParsed = false;
       }
       expect(verified, `bit ${bit}`).toBe(false);
-      const code = throwsBackupError(() => BackupAuthCredentialPresentation.deserialize(bad));
+      const code = thrownCode(() => BackupAuthCredentialPresentation.deserialize(bad));
       if (code !== undefined && libParsed) {
         // The only two allowed disagreements: a time beyond 2^53, or bytes left over that libsignal
         // ignores (here: a damaged length prefix that ends the object early).
         const prefixParses = [...Array(bad.length).keys()].some(
-          (n) =>
-            throwsBackupError(() => BackupAuthCredentialPresentation.deserialize(bad.subarray(0, n))) === undefined,
+          (n) => thrownCode(() => BackupAuthCredentialPresentation.deserialize(bad.subarray(0, n))) === undefined,
         );
         expect(timeBeyondNumber(bad, 17) || prefixParses, `bit ${bit}`).toBe(true);
       } else {
@@ -315,7 +298,7 @@ describe('BackupAuthCredential against libsignal-client 0.103.0', () => {
     for (let bit = 0; bit < context.length * 8; bit++) {
       const bad = flipBit(context, bit);
       const libOk = libsignalAccepts(() => new zk.BackupAuthCredentialRequestContext(buf(bad)));
-      const code = throwsBackupError(() => BackupAuthCredentialRequestContext.deserialize(bad));
+      const code = thrownCode(() => BackupAuthCredentialRequestContext.deserialize(bad));
       expect(code === undefined, `bit ${bit}`).toBe(libOk);
       if (libOk) {
         const lib = new zk.BackupAuthCredentialRequestContext(buf(bad));
@@ -328,7 +311,7 @@ describe('BackupAuthCredential against libsignal-client 0.103.0', () => {
     for (let bit = 0; bit < params.length * 8; bit++) {
       const bad = flipBit(params, bit);
       const libOk = libsignalAccepts(() => new zk.GenericServerPublicParams(buf(bad)));
-      const code = throwsBackupError(() => BackupServerPublicParams.deserialize(bad));
+      const code = thrownCode(() => BackupServerPublicParams.deserialize(bad));
       expect(code === undefined, `bit ${bit}`).toBe(libOk);
     }
   });

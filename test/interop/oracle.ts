@@ -20,6 +20,12 @@ export const libsignal = {
     require('@signalapp/libsignal-client/dist/Address.js') as typeof import('@signalapp/libsignal-client/dist/Address.js'),
   messageBackup:
     require('@signalapp/libsignal-client/dist/MessageBackup.js') as typeof import('@signalapp/libsignal-client/dist/MessageBackup.js'),
+  /** zkgroup: backup-auth credentials (hosted backups). */
+  zkgroup:
+    require('@signalapp/libsignal-client/dist/zkgroup/index.js') as typeof import('@signalapp/libsignal-client/dist/zkgroup/index.js'),
+  /** Curve25519 key pairs and XEdDSA signatures. */
+  ecKeys:
+    require('@signalapp/libsignal-client/dist/EcKeys.js') as typeof import('@signalapp/libsignal-client/dist/EcKeys.js'),
 };
 
 const io = require('@signalapp/libsignal-client/dist/io.js') as typeof import('@signalapp/libsignal-client/dist/io.js');
