@@ -8,7 +8,7 @@
  * valid, or the run fails.
  *
  * Two comparisons:
- * - frames: our `BackupValidator.addFrame(bytes)` vs libsignal's `OnlineBackupValidator.addFrame`
+ * - frames: our `BackupValidator.push(bytes)` vs libsignal's `OnlineBackupValidator.addFrame`
  *   (plaintext frames, no decryption);
  * - file: our `validateBackup` vs libsignal's `validate()` on the encrypted file
  *   (MAC, AES-CBC, gunzip, parse, validate).
@@ -179,8 +179,8 @@ console.log(`synthetic backup: ${frames.length} frames, ${(size / 1e6).toFixed(1
 let oursOk = true;
 const oursFrames = await best(() => {
   const v = new BackupValidator({ purpose: 'remote' });
-  v.addBackupInfo(info);
-  for (const f of frames) v.addFrame(f);
+  v.pushBackupInfo(info);
+  for (const f of frames) v.push(f);
   const res = v.finish();
   oursOk = res.ok;
   if (!res.ok) console.log(res.errors.slice(0, 3));

@@ -44,14 +44,14 @@ export async function validateBackup(
       ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
       ...(options.backend === undefined ? {} : { backend: options.backend }),
     });
-    v.addBackupInfo(opened.backupInfo);
-    for await (const f of opened.frames) v.addFrame(f);
+    v.pushBackupInfo(opened.backupInfo);
+    for await (const f of opened.frames) v.push(f);
     return v.finish();
   }
   const src: ByteSource = source instanceof Uint8Array ? [source] : (source as ByteSource);
   for await (const m of splitBackupStream(src, options)) {
-    if (m.index === 0) v.addBackupInfo(m.bytes);
-    else v.addFrame(m.bytes);
+    if (m.index === 0) v.pushBackupInfo(m.bytes);
+    else v.push(m.bytes);
   }
   return v.finish();
 }

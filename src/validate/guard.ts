@@ -118,7 +118,7 @@ export class FrameGuard {
    */
   backupInfo(info: BackupInfo): BackupInfo {
     assertRecord(info, 'backupInfo');
-    this.#validator.addBackupInfo(info);
+    this.#validator.pushBackupInfo(info);
     this.#throwFirst('backupInfo', info);
     return info;
   }
@@ -139,7 +139,7 @@ export class FrameGuard {
     }
     assertRecord(record, kind);
     const frame = frameOf(kind, record);
-    this.#validator.addFrame(frame);
+    this.#validator.push(frame);
     this.#throwFirst(kind, record);
     return frame;
   }

@@ -54,8 +54,8 @@ const PURPOSES: readonly Purpose[] = ['remote', 'transfer', 'takeout'];
 
 /**
  * Validates a backup record by record, with libsignal-client 0.103.0's rules. Use it offline
- * (see `validateBackup`) or online while a backup is being written: call {@link addBackupInfo}
- * once, {@link addFrame} for each frame, then {@link finish}. Findings accumulate; nothing throws
+ * (see `validateBackup`) or online while a backup is being written: call {@link pushBackupInfo}
+ * once, {@link push} for each frame, then {@link finish}. Findings accumulate; nothing throws
  * for bad data.
  */
 export class BackupValidator {
@@ -80,8 +80,8 @@ export class BackupValidator {
    * Adds the BackupInfo (frame 0), encoded or decoded.
    * @throws {Error} when called twice or after {@link finish}.
    */
-  addBackupInfo(info: Uint8Array | BackupInfo): void {
-    if (this.#started || this.#finished) throw new Error('addBackupInfo must be called once, first');
+  pushBackupInfo(info: Uint8Array | BackupInfo): void {
+    if (this.#started || this.#finished) throw new Error('pushBackupInfo must be called once, first');
     this.#started = true;
     const s = this.#s;
     s.frameIndex = 0;
@@ -100,10 +100,10 @@ export class BackupValidator {
 
   /**
    * Adds the next Frame, encoded or decoded.
-   * @throws {Error} when called before {@link addBackupInfo} or after {@link finish}.
+   * @throws {Error} when called before {@link pushBackupInfo} or after {@link finish}.
    */
-  addFrame(frame: Uint8Array | Frame): void {
-    if (!this.#started || this.#finished) throw new Error('addFrame must come after addBackupInfo and before finish');
+  push(frame: Uint8Array | Frame): void {
+    if (!this.#started || this.#finished) throw new Error('push must come after pushBackupInfo and before finish');
     const s = this.#s;
     s.frameIndex = ++this.#frames;
     s.frameType = 'frame';

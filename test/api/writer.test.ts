@@ -315,11 +315,11 @@ describe('BackupWriter rejects what the format forbids, naming the record', () =
     const item = { ...incoming(), expiresInMs: 3_600_000n, expireStartDate: null };
     item.incoming = { ...item.incoming!, read: false };
     const v = new BackupValidator({ purpose: 'remote' });
-    v.addBackupInfo(acc.backupInfo);
+    v.pushBackupInfo(acc.backupInfo);
     for (const f of expectedFrames(acc, 'transfer').slice(0, 1 + acc.recipients.length + acc.chats.length)) {
-      v.addFrame(fromHex(f));
+      v.push(fromHex(f));
     }
-    v.addFrame({ chatItem: item });
+    v.push({ chatItem: item });
     expect(v.errors.map((e) => e.code)).toEqual(['EXPIRATION_TOO_SHORT']);
     const { result } = await new BackupWriter({ purpose: 'remote', key }).writeToBytes(acc.backupContent([item]));
     expect(result).toMatchObject({ chatItemsRead: 1, chatItemsWritten: 0 });
@@ -351,7 +351,7 @@ describe('BackupWriter rejects what the format forbids, naming the record', () =
           const content = { ...big.backupContent(items), recipients, chats };
           // What the validator says about the frames the writer would write.
           const v = new BackupValidator({ purpose });
-          v.addBackupInfo(content.backupInfo);
+          v.pushBackupInfo(content.backupInfo);
           const policy = new ExclusionPolicy(purpose, content.backupInfo.backupTimeMs as bigint);
           const frames: Frame[] = [
             { account: content.account },
@@ -366,7 +366,7 @@ describe('BackupWriter rejects what the format forbids, naming the record', () =
             const kept = policy.apply(item);
             if (kept) frames.push({ chatItem: kept });
           }
-          for (const f of frames) v.addFrame(f);
+          for (const f of frames) v.push(f);
           const verdict = v.finish();
           let thrown: AnyBackupError | undefined;
           try {

@@ -39,8 +39,8 @@ const oraclePurpose = (p: Purpose) =>
 
 function ours(info: Uint8Array, frames: Uint8Array[], purpose: Purpose) {
   const v = new BackupValidator({ purpose });
-  v.addBackupInfo(info);
-  for (const f of frames) v.addFrame(f);
+  v.pushBackupInfo(info);
+  for (const f of frames) v.push(f);
   return v.finish();
 }
 

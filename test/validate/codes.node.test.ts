@@ -106,8 +106,8 @@ describe('FindingCode: the codes the validator reports', () => {
 
   it('a validator run reports codes of the right kind (types and values)', () => {
     const v = new BackupValidator();
-    v.addBackupInfo({ version: 2n, backupTimeMs: 0n, mediaRootBackupKey: new Uint8Array(31) });
-    v.addFrame({});
+    v.pushBackupInfo({ version: 2n, backupTimeMs: 0n, mediaRootBackupKey: new Uint8Array(31) });
+    v.push({});
     const r: ValidationResult = v.finish();
     expectTypeOf(r.errors).toEqualTypeOf<Finding<ErrorFindingCode>[]>();
     expectTypeOf(r.warnings).toEqualTypeOf<Finding<WarningFindingCode>[]>();

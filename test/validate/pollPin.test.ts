@@ -35,8 +35,8 @@ const item = (extra: Record<string, unknown>): Frame => ({
 
 function codes(frames: Frame[]): string[] {
   const v = new BackupValidator();
-  v.addBackupInfo(encodeBackupInfo({ version: 1n, backupTimeMs: T, mediaRootBackupKey: new Uint8Array(32) }));
-  for (const f of [...base, ...frames]) v.addFrame(encodeFrame(f));
+  v.pushBackupInfo(encodeBackupInfo({ version: 1n, backupTimeMs: T, mediaRootBackupKey: new Uint8Array(32) }));
+  for (const f of [...base, ...frames]) v.push(encodeFrame(f));
   return v.finish().errors.map((e) => e.code);
 }
 

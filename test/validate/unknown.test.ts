@@ -13,8 +13,8 @@ const info = encodeBackupInfo({
 
 function unknowns(frames: (Uint8Array | Frame)[]) {
   const v = new BackupValidator();
-  v.addBackupInfo(info);
-  for (const f of frames) v.addFrame(f);
+  v.pushBackupInfo(info);
+  for (const f of frames) v.push(f);
   return v.finish().unknownFields;
 }
 

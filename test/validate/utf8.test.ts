@@ -15,8 +15,8 @@ const accountWithName = (name: number[]) => Uint8Array.of(0x0a, name.length + 2,
 
 function validate(frames: (Uint8Array | Frame)[], backupInfo: Uint8Array = info) {
   const v = new BackupValidator();
-  v.addBackupInfo(backupInfo);
-  for (const f of frames) v.addFrame(f);
+  v.pushBackupInfo(backupInfo);
+  for (const f of frames) v.push(f);
   return v.finish();
 }
 

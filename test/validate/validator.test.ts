@@ -38,8 +38,8 @@ const incoming = (extra: Record<string, unknown> = {}): Frame => ({
 
 function run(frames: Frame[], purpose: Purpose = 'remote') {
   const v = new BackupValidator({ purpose });
-  v.addBackupInfo(encodeBackupInfo(info));
-  for (const f of frames) v.addFrame(encodeFrame(f));
+  v.pushBackupInfo(encodeBackupInfo(info));
+  for (const f of frames) v.push(encodeFrame(f));
   return v.finish();
 }
 const codes = (frames: Frame[], purpose?: Purpose) => run(frames, purpose).errors.map((e) => e.code);
@@ -56,7 +56,7 @@ describe('BackupValidator', () => {
       c.charCodeAt(0),
     );
     const v = new BackupValidator();
-    v.addBackupInfo(bytes);
+    v.pushBackupInfo(bytes);
     expect(v.errors).toEqual([]);
   });
 

@@ -60,8 +60,8 @@ Exit status: 0 valid, 1 invalid (or unreadable), 2 usage error.`,
         throw new UsageError('a JSON backup is not encrypted; drop --aep/--aci');
       const backup = parseJsonBackup(await readFile(file, 'utf8'));
       const v = new BackupValidator({ purpose });
-      v.addBackupInfo(encodeBackupInfo(backup.backupInfo));
-      for (const f of backup.frames) v.addFrame(encodeFrame(f));
+      v.pushBackupInfo(encodeBackupInfo(backup.backupInfo));
+      for (const f of backup.frames) v.push(encodeFrame(f));
       result = v.finish();
     } else if (file.endsWith('.binproto')) {
       if (values.aep !== undefined || values.aci !== undefined)
