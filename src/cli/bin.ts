@@ -25,5 +25,7 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stderr: process.stderr,
   env: process.env,
   readStdin,
-  ...(process.stdin.isTTY ? { promptSecret: (prompt: string) => readHiddenLine(process.stdin, process.stderr, prompt) } : {}),
+  ...(process.stdin.isTTY
+    ? { promptSecret: (prompt: string) => readHiddenLine(process.stdin, process.stderr, prompt) }
+    : {}),
 });

@@ -74,6 +74,6 @@ export async function findLocalBackup(path: string): Promise<LocalBackupLocation
   const empty = (await entries(path)).length === 0;
   throw new BackupError(
     'NOT_FOUND',
-    `${path} ${empty ? 'is empty' : 'is not a Signal backup folder'}: looked for signal-backup-YYYY-MM-DD-HH-mm-ss snapshot directories in it or in a SignalBackups folder inside it, or for it being one snapshot directory`
+    `${path} ${empty ? 'is empty' : 'is not a Signal backup folder'}: looked for signal-backup-YYYY-MM-DD-HH-mm-ss snapshot directories in it or in a SignalBackups folder inside it, or for it being one snapshot directory`,
   );
 }

@@ -112,7 +112,9 @@ async function openInput(path: string, values: InputValues, ctx: CliContext): Pr
     if (values['fs-token'] !== undefined) throw new UsageError('--fs-token is for a backup file, not a folder');
     const found = await findLocalBackup(path);
     if (values.snapshot !== undefined && found.snapshot !== undefined && values.snapshot !== found.snapshot) {
-      throw new UsageError(`--snapshot ${values.snapshot} differs from the snapshot directory given (${found.snapshot})`);
+      throw new UsageError(
+        `--snapshot ${values.snapshot} differs from the snapshot directory given (${found.snapshot})`,
+      );
     }
     const snapshot = values.snapshot ?? found.snapshot;
     const recoveryKey = await recoveryKeyOption(values.aep, ctx, values['key-file']);
