@@ -177,11 +177,12 @@ function filterOf(values: {
   };
 }
 
-const KEY_USAGE = `<backup> is a local backup folder (a snapshot directory's parent; --aep, and --aci while
-the folder code needs it; --snapshot for another than the newest) or a backup file as
-\`sbackup decrypt\` takes it (--aep, --aci, --fs-token for a modern file). The recovery key comes
-from --aep <key>, --aep - (stdin) or SBACKUP_AEP. --media-dir <dir> adds media plaintexts found
-by content (for a backup file, whose media are on the media tier).`;
+const KEY_USAGE = `<backup> is a local backup folder (the SignalBackups folder, the folder holding it, or one
+snapshot directory; the newest complete snapshot by default, --snapshot for another; the recovery
+key alone, --aci optional) or a backup file as \`sbackup decrypt\` takes it (--aep, --aci,
+--fs-token for a modern file). The recovery key comes from --aep <key>, --aep - (stdin),
+--key-file <path>, SBACKUP_AEP or, when stdin is a terminal, a prompt with echo off. --media-dir
+<dir> adds media plaintexts found by content (for a backup file, whose media are on the media tier).`;
 
 const FILTER_USAGE = `Filters (all formats): --chat <id|name|aci:<uuid>|e164:<+number>> (repeatable), --groups, --dms,
 --since <date>, --until <date> (UTC; --until is exclusive), --search <text>.`;

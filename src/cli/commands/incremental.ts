@@ -273,11 +273,21 @@ Only the folder's own names are ever deleted; anything else is left alone and li
   },
 });
 
+const FOLDER_USAGE = `<folder> is the SignalBackups folder, the folder holding it (the one chosen on the phone), a
+folder that looks like one (signal-backup-YYYY-MM-DD-HH-mm-ss snapshot directories, files/), or
+one snapshot directory (then that snapshot is read); the newest complete snapshot by default,
+--snapshot <name> for another. An empty or unrecognised folder exits 1. The recovery key alone
+reads it (the backup id is in the snapshot's metadata; a given --aci is checked against it); it
+comes from --aep <key>, --aep - (stdin), --key-file <path> (first line), SBACKUP_AEP, or, when
+stdin is a terminal, a prompt with echo off.`;
+
 export const localVerify = command({
   summary: 'verify a local backup snapshot (MAC, every frame, media present, rollback; optionally decrypt)',
-  usage: `sbackup local verify --aep <AEP> [--aci <uuid>] <folder> [--snapshot <name>] [--decrypt-media all|<n>] [--max-age-hours <h>] [--max-decompressed-bytes <n>] [--max-frame-bytes <n>]
+  usage: `sbackup local verify [--aep <AEP> | --key-file <path>] [--aci <uuid>] <folder> [--snapshot <name>] [--decrypt-media all|<n>] [--max-age-hours <h>] [--max-decompressed-bytes <n>] [--max-frame-bytes <n>]
 
-Checks the newest snapshot (or --snapshot): its metadata, the main file's MAC, that every frame
+${FOLDER_USAGE}
+
+Checks the snapshot: its metadata, the main file's MAC, that every frame
 decodes, that every medium is listed and present with the right size, and that it is no rollback
 (its backup is not older than an earlier snapshot's, its main is no copy of an earlier one; with
 --max-age-hours, not older than its name by more than that); --decrypt-media decrypts all media
@@ -314,10 +324,12 @@ found (foreign files are listed, not problems).`,
 
 export const localList = command({
   summary: 'list the snapshots of a local backup folder (JSON)',
-  usage: `sbackup local list [--aep <AEP> --aci <uuid>] <folder>
+  usage: `sbackup local list <folder>
 
-Prints the snapshots, newest first: name, date (UTC, from the name), bytes, media count and
-whether all three files are present. Needs no key (the keys are accepted and ignored).`,
+${FOLDER_USAGE}
+
+Prints the folder's snapshots, newest first: name, date (UTC, from the name), bytes, media count
+and whether all three files are present. Needs no key (key options are accepted and ignored).`,
   async run(args, ctx) {
     const { positionals } = parse(args, { ...keyOptions }, { min: 1, max: 1 });
     const { root } = await findLocalBackup(positionals[0]!);
@@ -329,9 +341,11 @@ whether all three files are present. Needs no key (the keys are accepted and ign
 
 export const localRestore = command({
   summary: 'restore a local backup snapshot: frames (.binproto) and media plaintexts',
-  usage: `sbackup local restore --aep <AEP> [--aci <uuid>] <folder> --out <dir> [--snapshot <name>] [--no-clobber] [--max-decompressed-bytes <n>] [--max-frame-bytes <n>]
+  usage: `sbackup local restore [--aep <AEP> | --key-file <path>] [--aci <uuid>] <folder> --out <dir> [--snapshot <name>] [--no-clobber] [--max-decompressed-bytes <n>] [--max-frame-bytes <n>]
 
-Opens the newest snapshot (or --snapshot), checks its MAC, and writes <dir>/frames.binproto
+${FOLDER_USAGE}
+
+Opens the snapshot, checks its MAC, and writes <dir>/frames.binproto
 (varint-delimited BackupInfo + Frames) and each medium's plaintext as <dir>/media/<plaintextHash hex>.
 Every medium is checked (MAC, size, plaintext hash) before a byte of it is written. Outputs are
 plaintext: files are created 0600 and directories 0700. Prints a JSON summary; exit 1 when some
