@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** Entry point of the `sbackup` executable. */
 
+import { readHiddenLine } from './io.js';
 import { runCli } from './main.js';
 
 async function readStdin(): Promise<string> {
@@ -24,4 +25,7 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stderr: process.stderr,
   env: process.env,
   readStdin,
+  ...(process.stdin.isTTY
+    ? { promptSecret: (prompt: string) => readHiddenLine(process.stdin, process.stderr, prompt) }
+    : {}),
 });

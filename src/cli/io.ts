@@ -2,7 +2,9 @@
 
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, type Stats } from 'node:fs';
-import { type FileHandle, link, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, link, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BackupError, isBackupError } from '../errors.js';
 import { describeErrno, errnoCode, fileError } from '../node/errno.js';
@@ -34,6 +36,11 @@ export interface CliContext {
   stderr: { write(s: string): unknown; isTTY?: boolean };
   env: Record<string, string | undefined>;
   readStdin(): Promise<string>;
+  /**
+   * Asks for a secret on the terminal without echoing it (present only when stdin is a
+   * terminal): the recovery key when no other source gives it.
+   */
+  promptSecret?(prompt: string): Promise<string>;
 }
 
 export interface Command {
@@ -163,21 +170,80 @@ export function aciOption(value: string | undefined): Uint8Array | undefined {
 }
 
 /**
- * The recovery key from `--aep <key>`, `--aep -` (first line of stdin) or the `SBACKUP_AEP`
- * environment variable, normalized. Never echoes the key in an error.
+ * The recovery key from `--aep <key>`, `--aep -` (first line of stdin), `--key-file <path>`
+ * (its first line), the `SBACKUP_AEP` environment variable, or, when none gives it and stdin is
+ * a terminal, a prompt with echo off; normalized. Never echoes the key in an error.
  */
-export async function recoveryKeyOption(value: string | undefined, ctx: CliContext): Promise<string> {
+export async function recoveryKeyOption(value: string | undefined, ctx: CliContext, keyFile?: string): Promise<string> {
+  if (value !== undefined && keyFile !== undefined) {
+    throw new UsageError('give the recovery key once: --aep or --key-file, not both');
+  }
   let raw = value;
-  if (raw === '-') raw = (await ctx.readStdin()).split(/\r?\n/)[0] ?? '';
-  raw ??= ctx.env.SBACKUP_AEP;
-  if (raw === undefined)
-    throw new UsageError('missing option --aep (or set SBACKUP_AEP, or pass --aep - to read it from stdin)');
+  let source = '--aep';
+  if (raw === '-') raw = firstLine(await ctx.readStdin());
+  if (keyFile !== undefined) {
+    if (keyFile === '-') throw new UsageError('--key-file: name a file (use --aep - to read the key from stdin)');
+    source = '--key-file';
+    let text: string;
+    try {
+      text = await readFile(keyFile, 'utf8');
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') throw e;
+      throw fileError(e, 'read', keyFile);
+    }
+    raw = firstLine(text);
+  }
+  if (raw === undefined && ctx.env.SBACKUP_AEP !== undefined) {
+    raw = ctx.env.SBACKUP_AEP;
+    source = 'SBACKUP_AEP';
+  }
+  if (raw === undefined && ctx.promptSecret !== undefined) {
+    raw = await ctx.promptSecret('Recovery key (input hidden): ');
+    source = 'the recovery key';
+  }
+  if (raw === undefined) {
+    throw new UsageError(
+      'missing option --aep (or --key-file <path>, SBACKUP_AEP, or --aep - to read it from stdin; stdin is not a terminal, so it cannot be asked for)',
+    );
+  }
   try {
     return normalizeRecoveryKey(raw);
   } catch (e) {
-    if (isBackupError(e)) throw new UsageError(`--aep: ${e.message}`);
+    if (isBackupError(e)) throw new UsageError(`${source}: ${e.message}`);
     throw e;
   }
+}
+
+function firstLine(text: string): string {
+  return text.split(/\r?\n/)[0] ?? '';
+}
+
+/**
+ * Reads one line from a terminal without echoing it: readline over `input` with a muted output,
+ * the prompt and the final newline written to `output`. Ctrl-C or the end of input rejects with
+ * a {@link UsageError}; the line is never written anywhere.
+ */
+export function readHiddenLine(
+  input: NodeJS.ReadableStream,
+  output: { write(s: string): unknown },
+  prompt: string,
+): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const muted = new Writable({ write: (_chunk, _enc, done) => done() });
+    const rl = createInterface({ input, output: muted, terminal: true });
+    let settled = false;
+    const finish = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      rl.close();
+      output.write('\n');
+      f();
+    };
+    output.write(prompt);
+    rl.on('line', (line) => finish(() => resolvePromise(line)));
+    rl.on('SIGINT', () => finish(() => reject(new UsageError('no recovery key given (cancelled)'))));
+    rl.on('close', () => finish(() => reject(new UsageError('no recovery key given (end of input)'))));
+  });
 }
 
 export function hex(bytes: Uint8Array): string {
@@ -456,10 +522,10 @@ export async function writeOutput(
  * variant when a token is given, else the legacy one), with the BackupKey and token it used.
  */
 export async function messageBackupKeyOptions(
-  values: { aep?: string; aci?: string; 'fs-token'?: string },
+  values: { aep?: string; 'key-file'?: string; aci?: string; 'fs-token'?: string },
   ctx: CliContext,
 ): Promise<{ backupKey: Uint8Array; token: Uint8Array | undefined; key: SplitKey }> {
-  const aep = await recoveryKeyOption(values.aep, ctx);
+  const aep = await recoveryKeyOption(values.aep, ctx, values['key-file']);
   const aci = requireOption(aciOption(values.aci), 'aci');
   const token = hexOption(values['fs-token'], 'fs-token', 32);
   const backupKey = deriveBackupKey(aep);

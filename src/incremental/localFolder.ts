@@ -21,8 +21,8 @@
  * named `signal-backup-YYYY-MM-DD-HH-mm-ss` (and their `-tmp` forms) holding `main`, `metadata`
  * and `files`, the lock (`.sbackup-lock`, see lock.ts), and the storage's temporary files of those
  * names. Anything else (a user's `files/notes.txt`, `files/sub/photo.jpg`, a file inside a
- * snapshot directory) is left alone and reported as `foreign`. Android's `.nomedia` is neither
- * deleted nor reported. A run holds the folder's lock from its first step to its last, so two
+ * snapshot directory) is left alone and reported as `foreign`. `.nomedia` (Android's, and written
+ * by a run when absent) is neither deleted nor reported. A run holds the folder's lock from its first step to its last, so two
  * runs never clean up what the other is writing.
  */
 
@@ -72,7 +72,8 @@ const SHARD_LENGTH = 2;
 /** The files of a snapshot directory. */
 const SNAPSHOT_FILES: readonly string[] = ['main', 'metadata', 'files'];
 /** Files Signal's apps keep in the folder that are not ours but never foreign (Android's `.nomedia`). */
-const CLIENT_FILES: ReadonlySet<string> = new Set(['.nomedia']);
+const NOMEDIA = '.nomedia';
+const CLIENT_FILES: ReadonlySet<string> = new Set([NOMEDIA]);
 /** Foreign names listed in a summary at most (the count is always exact). */
 export const MAX_FOREIGN_REPORTED = 100;
 
@@ -578,7 +579,9 @@ async function createLocked(
   }
 
   // 4. The snapshot, under a temporary name, then renamed into place. Its name sorts after
-  //    every existing snapshot, so pruning can never remove it.
+  //    every existing snapshot, so pruning can never remove it. First the folder's `.nomedia`
+  //    (empty, as Android writes it, so galleries skip the media), only when nothing has that name.
+  await storage.create(NOMEDIA, new Uint8Array(0));
   const existing = await snapshotNames(storage);
   let time = Math.floor(nowMs / 1000) * 1000;
   const newest = existing[0] === undefined ? undefined : parseSnapshotName(existing[0]);

@@ -68,7 +68,7 @@ export function encodeLocalMetadata(
  * Decodes a `metadata` file and decrypts the backup id (12-byte nonces, and the 16-byte IVs of
  * older Desktop builds). There is no MAC: a wrong key gives a wrong id, which the caller compares.
  *
- * @throws {BackupError} `INVALID_METADATA` when it does not parse, `UNSUPPORTED_VERSION` when the version is not 1.
+ * @throws {BackupError} `INVALID_METADATA` when it does not parse, `UNSUPPORTED_VERSION` when the version is above 1.
  */
 export function decodeLocalMetadata(localMetadataKey: Uint8Array, bytes: Uint8Array): Uint8Array {
   assertBytes(localMetadataKey, 'localMetadataKey', 32);
@@ -77,10 +77,11 @@ export function decodeLocalMetadata(localMetadataKey: Uint8Array, bytes: Uint8Ar
   const bad = (why: string) => new BackupError('INVALID_METADATA', `the snapshot's metadata file ${why}`);
   if (fields === undefined) throw bad('does not parse');
   const version = fields.find((f) => f.field === FIELD_VERSION && f.wireType === 0)?.varint ?? 0;
-  if (version !== LOCAL_BACKUP_VERSION) {
+  // As Android: only a newer version is refused (a metadata without one, version 0, is read).
+  if (version > LOCAL_BACKUP_VERSION) {
     throw new BackupError(
       'UNSUPPORTED_VERSION',
-      `local backup metadata version ${version} is not supported (expected 1)`,
+      `local backup metadata version ${version} is not supported (expected at most 1)`,
     );
   }
   const inner = fields.find((f) => f.field === FIELD_BACKUP_ID && f.wireType === 2)?.bytes;

@@ -149,6 +149,12 @@ async function pickSnapshot(storage: BackupStorage, snapshot: string | undefined
     return snapshot;
   }
   if (names.length === 0) throw new BackupError('NOT_FOUND', 'the backup folder has no snapshot');
+  // The newest complete one (main, metadata and files all there); when none is, the newest, whose
+  // reading then says what it lacks.
+  for (const name of names) {
+    const sizes = await Promise.all(['main', 'metadata', 'files'].map((f) => storage.stat(`${name}/${f}`)));
+    if (sizes.every((s) => s !== undefined)) return name;
+  }
   return names[0]!;
 }
 

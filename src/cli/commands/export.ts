@@ -19,6 +19,7 @@ import { nodeBackend } from '../../node/backend.js';
 import { type ExportFormat, type ExportMediaSource, exportToDirectory } from '../../node/export.js';
 import { fileSource } from '../../node/file.js';
 import { fsStorage } from '../../node/fsStorage.js';
+import { findLocalBackup } from '../../node/findBackup.js';
 import { directoryMediaSource } from '../../node/mediaDirectory.js';
 import {
   aciOption,
@@ -35,6 +36,7 @@ import {
 
 const inputOptions = {
   aep: { type: 'string' },
+  'key-file': { type: 'string' },
   aci: { type: 'string' },
   'fs-token': { type: 'string' },
   snapshot: { type: 'string' },
@@ -52,6 +54,7 @@ const filterOptions = {
 
 interface InputValues {
   aep?: string;
+  'key-file'?: string;
   aci?: string;
   'fs-token'?: string;
   snapshot?: string;
@@ -107,13 +110,20 @@ async function openInput(path: string, values: InputValues, ctx: CliContext): Pr
   const mediaDir = values['media-dir'] === undefined ? undefined : mediaDirectory(values['media-dir']);
   if (info.isDirectory()) {
     if (values['fs-token'] !== undefined) throw new UsageError('--fs-token is for a backup file, not a folder');
-    const recoveryKey = await recoveryKeyOption(values.aep, ctx);
+    const found = await findLocalBackup(path);
+    if (values.snapshot !== undefined && found.snapshot !== undefined && values.snapshot !== found.snapshot) {
+      throw new UsageError(
+        `--snapshot ${values.snapshot} differs from the snapshot directory given (${found.snapshot})`,
+      );
+    }
+    const snapshot = values.snapshot ?? found.snapshot;
+    const recoveryKey = await recoveryKeyOption(values.aep, ctx, values['key-file']);
     const options: LocalSnapshotOptions = {
       key: { recoveryKey, ...(aci === undefined ? {} : { aci }) },
-      ...(values.snapshot === undefined ? {} : { snapshot: values.snapshot }),
+      ...(snapshot === undefined ? {} : { snapshot }),
       backend: nodeBackend,
     };
-    const opened = await openLocalSnapshot(fsStorage(path), options);
+    const opened = await openLocalSnapshot(fsStorage(found.root), options);
     const local: ExportMediaSource = (a) => {
       const entry = a.localFileName === undefined ? undefined : opened.media.get(a.localFileName);
       return entry === undefined ? undefined : opened.readMedia(entry);
@@ -167,11 +177,12 @@ function filterOf(values: {
   };
 }
 
-const KEY_USAGE = `<backup> is a local backup folder (a snapshot directory's parent; --aep, and --aci while
-the folder code needs it; --snapshot for another than the newest) or a backup file as
-\`sbackup decrypt\` takes it (--aep, --aci, --fs-token for a modern file). The recovery key comes
-from --aep <key>, --aep - (stdin) or SBACKUP_AEP. --media-dir <dir> adds media plaintexts found
-by content (for a backup file, whose media are on the media tier).`;
+const KEY_USAGE = `<backup> is a local backup folder (the SignalBackups folder, the folder holding it, or one
+snapshot directory; the newest complete snapshot by default, --snapshot for another; the recovery
+key alone, --aci optional) or a backup file as \`sbackup decrypt\` takes it (--aep, --aci,
+--fs-token for a modern file). The recovery key comes from --aep <key>, --aep - (stdin),
+--key-file <path>, SBACKUP_AEP or, when stdin is a terminal, a prompt with echo off. --media-dir
+<dir> adds media plaintexts found by content (for a backup file, whose media are on the media tier).`;
 
 const FILTER_USAGE = `Filters (all formats): --chat <id|name|aci:<uuid>|e164:<+number>> (repeatable), --groups, --dms,
 --since <date>, --until <date> (UTC; --until is exclusive), --search <text>.`;

@@ -18,6 +18,7 @@ import {
 import { mediaIdToBase64Url } from '../../media/names.js';
 import { nodeBackend } from '../../node/backend.js';
 import { fsStorage } from '../../node/fsStorage.js';
+import { findLocalBackup } from '../../node/findBackup.js';
 import { directoryMediaSource } from '../../node/mediaDirectory.js';
 import {
   aciOption,
@@ -40,16 +41,29 @@ import {
 /** Read size of a .binproto: small enough that a chunk of empty frames stays small in memory. */
 const FRAMES_CHUNK = 64 * 1024;
 
-const keyOptions = { aep: { type: 'string' }, aci: { type: 'string' } } as const;
+const keyOptions = { aep: { type: 'string' }, 'key-file': { type: 'string' }, aci: { type: 'string' } } as const;
 
 /**
  * The key options of a local command. Reading needs the recovery key alone (the backup id is in
  * the snapshot's metadata; a given --aci is checked against it); creating needs --aci too.
  */
-async function keysOf(values: { aep?: string; aci?: string }, ctx: CliContext, needAci = false) {
-  const recoveryKey = await recoveryKeyOption(values.aep, ctx);
+async function keysOf(values: { aep?: string; 'key-file'?: string; aci?: string }, ctx: CliContext, needAci = false) {
+  const recoveryKey = await recoveryKeyOption(values.aep, ctx, values['key-file']);
   const aci = needAci ? requireOption(aciOption(values.aci), 'aci') : aciOption(values.aci);
   return { key: { recoveryKey, ...(aci === undefined ? {} : { aci }) }, backend: nodeBackend };
+}
+
+/**
+ * The backup folder and snapshot a reading command works on: `<path>` found as Android finds it
+ * (the SignalBackups folder, its parent, or one snapshot directory), and `--snapshot`.
+ */
+async function locate(path: string, snapshot: string | undefined): Promise<{ root: string; snapshot?: string }> {
+  const found = await findLocalBackup(path);
+  if (snapshot !== undefined && found.snapshot !== undefined && snapshot !== found.snapshot) {
+    throw new UsageError(`--snapshot ${snapshot} differs from the snapshot directory given (${found.snapshot})`);
+  }
+  const chosen = snapshot ?? found.snapshot;
+  return { root: found.root, ...(chosen === undefined ? {} : { snapshot: chosen }) };
 }
 
 function integerOption(value: string | undefined, name: string): number | undefined {
@@ -259,11 +273,21 @@ Only the folder's own names are ever deleted; anything else is left alone and li
   },
 });
 
+const FOLDER_USAGE = `<folder> is the SignalBackups folder, the folder holding it (the one chosen on the phone), a
+folder that looks like one (signal-backup-YYYY-MM-DD-HH-mm-ss snapshot directories, files/), or
+one snapshot directory (then that snapshot is read); the newest complete snapshot by default,
+--snapshot <name> for another. An empty or unrecognised folder exits 1. The recovery key alone
+reads it (the backup id is in the snapshot's metadata; a given --aci is checked against it); it
+comes from --aep <key>, --aep - (stdin), --key-file <path> (first line), SBACKUP_AEP, or, when
+stdin is a terminal, a prompt with echo off.`;
+
 export const localVerify = command({
   summary: 'verify a local backup snapshot (MAC, every frame, media present, rollback; optionally decrypt)',
-  usage: `sbackup local verify --aep <AEP> [--aci <uuid>] <folder> [--snapshot <name>] [--decrypt-media all|<n>] [--max-age-hours <h>] [--max-decompressed-bytes <n>] [--max-frame-bytes <n>]
+  usage: `sbackup local verify [--aep <AEP> | --key-file <path>] [--aci <uuid>] <folder> [--snapshot <name>] [--decrypt-media all|<n>] [--max-age-hours <h>] [--max-decompressed-bytes <n>] [--max-frame-bytes <n>]
 
-Checks the newest snapshot (or --snapshot): its metadata, the main file's MAC, that every frame
+${FOLDER_USAGE}
+
+Checks the snapshot: its metadata, the main file's MAC, that every frame
 decodes, that every medium is listed and present with the right size, and that it is no rollback
 (its backup is not older than an earlier snapshot's, its main is no copy of an earlier one; with
 --max-age-hours, not older than its name by more than that); --decrypt-media decrypts all media
@@ -281,14 +305,15 @@ found (foreign files are listed, not problems).`,
       },
       { min: 1, max: 1 },
     );
+    const where = await locate(positionals[0]!, values.snapshot);
     const keys = await keysOf(values, ctx);
     const d = values['decrypt-media'];
     const decryptMedia = d === undefined ? false : d === 'all' ? true : integerOption(d, 'decrypt-media');
     const maxAgeHours = integerOption(values['max-age-hours'], 'max-age-hours');
-    const r = await verifyLocalBackup(fsStorage(positionals[0]!), {
+    const r = await verifyLocalBackup(fsStorage(where.root), {
       ...keys,
       ...limitsOf(values),
-      ...(values.snapshot === undefined ? {} : { snapshot: values.snapshot }),
+      ...(where.snapshot === undefined ? {} : { snapshot: where.snapshot }),
       ...(decryptMedia === undefined ? {} : { decryptMedia }),
       ...(maxAgeHours === undefined ? {} : { maxBackupAgeMs: maxAgeHours * 3_600_000 }),
     });
@@ -299,13 +324,16 @@ found (foreign files are listed, not problems).`,
 
 export const localList = command({
   summary: 'list the snapshots of a local backup folder (JSON)',
-  usage: `sbackup local list [--aep <AEP> --aci <uuid>] <folder>
+  usage: `sbackup local list <folder>
 
-Prints the snapshots, newest first: name, date (UTC, from the name), bytes, media count and
-whether all three files are present. Needs no key (the keys are accepted and ignored).`,
+${FOLDER_USAGE}
+
+Prints the folder's snapshots, newest first: name, date (UTC, from the name), bytes, media count
+and whether all three files are present. Needs no key (key options are accepted and ignored).`,
   async run(args, ctx) {
     const { positionals } = parse(args, { ...keyOptions }, { min: 1, max: 1 });
-    const snapshots = await listLocalBackups(fsStorage(positionals[0]!));
+    const { root } = await findLocalBackup(positionals[0]!);
+    const snapshots = await listLocalBackups(fsStorage(root));
     printJson(ctx, { snapshots: snapshots.map((s) => ({ ...s, date: new Date(s.timeMs).toISOString() })) });
     return EXIT_OK;
   },
@@ -313,9 +341,11 @@ whether all three files are present. Needs no key (the keys are accepted and ign
 
 export const localRestore = command({
   summary: 'restore a local backup snapshot: frames (.binproto) and media plaintexts',
-  usage: `sbackup local restore --aep <AEP> [--aci <uuid>] <folder> --out <dir> [--snapshot <name>] [--no-clobber] [--max-decompressed-bytes <n>] [--max-frame-bytes <n>]
+  usage: `sbackup local restore [--aep <AEP> | --key-file <path>] [--aci <uuid>] <folder> --out <dir> [--snapshot <name>] [--no-clobber] [--max-decompressed-bytes <n>] [--max-frame-bytes <n>]
 
-Opens the newest snapshot (or --snapshot), checks its MAC, and writes <dir>/frames.binproto
+${FOLDER_USAGE}
+
+Opens the snapshot, checks its MAC, and writes <dir>/frames.binproto
 (varint-delimited BackupInfo + Frames) and each medium's plaintext as <dir>/media/<plaintextHash hex>.
 Every medium is checked (MAC, size, plaintext hash) before a byte of it is written. Outputs are
 plaintext: files are created 0600 and directories 0700. Prints a JSON summary; exit 1 when some
@@ -332,16 +362,16 @@ media are missing or damaged (the rest are still written).`,
       },
       { min: 1, max: 1 },
     );
-    const keys = await keysOf(values, ctx);
     const out = requireOption(values.out, 'out');
-    const folder = positionals[0]!;
-    if (resolve(out) === resolve(folder)) {
+    const where = await locate(positionals[0]!, values.snapshot);
+    const keys = await keysOf(values, ctx);
+    if (resolve(out) === resolve(where.root) || resolve(out) === resolve(positionals[0]!)) {
       throw new UsageError('--out is the backup folder itself; restore into another directory');
     }
-    const opened = await openLocalSnapshot(fsStorage(folder), {
+    const opened = await openLocalSnapshot(fsStorage(where.root), {
       ...keys,
       ...limitsOf(values),
-      ...(values.snapshot === undefined ? {} : { snapshot: values.snapshot }),
+      ...(where.snapshot === undefined ? {} : { snapshot: where.snapshot }),
     });
     const made = await mkdir(join(out, 'media'), { recursive: true, mode: 0o700 });
     // Directories made now are private (mkdir's mode passes through the umask; the first made is `made`).
