@@ -22,3 +22,6 @@ export {
   type MediaBytes,
   type MissingMedium,
 } from './export.js';
+
+// A local backup folder found the way Signal Android finds one
+export { findLocalBackup, type LocalBackupLocation } from './findBackup.js';
