@@ -22,7 +22,8 @@ import { type EncryptBackupOptions, encryptBackup } from '../../src/container/wr
 import { encodeBackupInfo, encodeFrame, type Frame } from '../../src/frames/codec.js';
 import { concatBytes, toHex, utf8 } from '../../src/internal/bytes.js';
 import { encodeBytesField, encodeVarint, readVarint32 } from '../../src/internal/wire.js';
-import { createBackupMetadata, encodeBackupMetadata } from '../../src/keys/forwardSecrecy.js';
+import { createBackupMetadata } from '../../src/keys/forwardSecrecy.js';
+import { encodeBackupMetadata } from '../../src/keys/metadata.js';
 import { deriveBackupId, deriveBackupKey, deriveMessageBackupKey, type SplitKey } from '../../src/keys/hierarchy.js';
 import { nodeBackend } from '../../src/node/backend.js';
 import { joinDelimited, splitDelimited } from '../../test/helpers/delimited.js';

@@ -21,10 +21,10 @@ import { deriveBackupIdKeyPair } from '../../src/keys/backupIdKeyPair.js';
 import {
   deriveForwardSecrecyEncryptionKey,
   deriveForwardSecrecyPassword,
-  encodeBackupMetadata,
   createBackupMetadata,
   encryptForwardSecrecyToken,
 } from '../../src/keys/forwardSecrecy.js';
+import { encodeBackupMetadata } from '../../src/keys/metadata.js';
 import { fromHex, toHex } from '../../src/internal/bytes.js';
 
 /** Every value of one recovery-key case, hex. */

@@ -20,7 +20,7 @@ import type {
   Recipient,
   StickerPack,
 } from '../frames/schema.js';
-import type { BackupMetadata } from '../keys/forwardSecrecy.js';
+import type { BackupMetadata } from '../keys/metadata.js';
 import { deriveMediaId } from '../keys/hierarchy.js';
 import type { BackupKeyInput } from '../keys/input.js';
 import type { BackupContent } from './writer.js';

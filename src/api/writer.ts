@@ -27,7 +27,8 @@ import type {
 } from '../frames/schema.js';
 import type { StoreLayout } from '../incremental/plan.js';
 import { concatByteList } from '../internal/bytes.js';
-import { type BackupMetadata, createBackupMetadata } from '../keys/forwardSecrecy.js';
+import { createBackupMetadata } from '../keys/forwardSecrecy.js';
+import type { BackupMetadata } from '../keys/metadata.js';
 import { deriveBackupKey } from '../keys/hierarchy.js';
 import { type BackupKeyInput, isRecoveryKeyInput, resolveMessageBackupKey } from '../keys/input.js';
 import { normalizeRecoveryKey } from '../keys/recoveryKey.js';

@@ -13,7 +13,7 @@
 import { BackupError } from '../errors.js';
 import { concatBytes } from '../internal/bytes.js';
 import { encodeVarint, MAX_VARINT32_BYTES, readVarint32 } from '../internal/wire.js';
-import { type BackupMetadata, decodeBackupMetadata } from '../keys/forwardSecrecy.js';
+import { type BackupMetadata, decodeBackupMetadata } from '../keys/metadata.js';
 
 /**
  * `"SBACKUP" 0x01`, the first 8 bytes of a modern file (libsignal

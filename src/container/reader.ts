@@ -13,7 +13,7 @@ import { BackupError } from '../errors.js';
 import { concatBytes, concatByteList, constantTimeEqual } from '../internal/bytes.js';
 import { type ByteSource, iterateBytes } from '../internal/stream.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../internal/wire.js';
-import type { BackupMetadata } from '../keys/forwardSecrecy.js';
+import type { BackupMetadata } from '../keys/metadata.js';
 import type { SplitKey } from '../keys/hierarchy.js';
 import { type BackupKeyInput, resolveMessageBackupKey } from '../keys/input.js';
 import { emptyInput } from '../internal/frameErrors.js';

@@ -11,7 +11,7 @@ import { assertBytes, concatByteList } from '../internal/bytes.js';
 import { MAX_VARINT32_BYTES, varintLength, writeVarint } from '../internal/wire.js';
 import type { SplitKey } from '../keys/hierarchy.js';
 import { type BackupKeyInput, resolveMessageBackupKey } from '../keys/input.js';
-import { type BackupMetadata, encodeBackupMetadata } from '../keys/forwardSecrecy.js';
+import { type BackupMetadata, encodeBackupMetadata } from '../keys/metadata.js';
 import { randomBytes, type RandomSource } from '../random.js';
 import { GzipWriter } from './gzip.js';
 import { encodeModernHeader, BACKUP_IV_LENGTH } from './layout.js';

@@ -24,20 +24,17 @@ export {
   generateMediaRootKey,
 } from './hierarchy.js';
 export {
-  type BackupMetadata,
   type CreateMetadataOptions,
-  type MetadataPair,
   type PairSecrets,
   type TokenEncryptionKey,
   createBackupMetadata,
-  decodeBackupMetadata,
   decryptForwardSecrecyToken,
   deriveForwardSecrecyEncryptionKey,
   deriveForwardSecrecyPassword,
-  encodeBackupMetadata,
   encryptForwardSecrecyToken,
   recoverForwardSecrecyToken,
 } from './forwardSecrecy.js';
+export { type BackupMetadata, type MetadataPair, decodeBackupMetadata, encodeBackupMetadata } from './metadata.js';
 export {
   type BackupKeyInput,
   isRecoveryKeyInput,

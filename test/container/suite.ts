@@ -9,7 +9,7 @@ import { encryptBackup, encryptBackupStream } from '../../src/container/writer.j
 import { toReadableStream } from '../../src/internal/stream.js';
 import { concatByteList } from '../../src/internal/bytes.js';
 import { encodeVarint } from '../../src/internal/wire.js';
-import { type BackupMetadata, encodeBackupMetadata } from '../../src/keys/forwardSecrecy.js';
+import { type BackupMetadata, encodeBackupMetadata } from '../../src/keys/metadata.js';
 import {
   chunked,
   codeOf,

@@ -5,11 +5,10 @@ import { concatBytes, toHex } from '../../src/internal/bytes.js';
 import { encodeBytesField } from '../../src/internal/wire.js';
 import {
   createBackupMetadata,
-  decodeBackupMetadata,
   decryptForwardSecrecyToken,
-  encodeBackupMetadata,
   encryptForwardSecrecyToken,
 } from '../../src/keys/forwardSecrecy.js';
+import { decodeBackupMetadata, encodeBackupMetadata } from '../../src/keys/metadata.js';
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
 

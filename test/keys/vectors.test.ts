@@ -2,13 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../src/internal/bytes.js';
 import {
   createBackupMetadata,
-  decodeBackupMetadata,
   deriveForwardSecrecyEncryptionKey,
   deriveForwardSecrecyPassword,
-  encodeBackupMetadata,
   encryptForwardSecrecyToken,
   recoverForwardSecrecyToken,
 } from '../../src/keys/forwardSecrecy.js';
+import { decodeBackupMetadata, encodeBackupMetadata } from '../../src/keys/metadata.js';
 import {
   deriveBackupId,
   deriveBackupKey,

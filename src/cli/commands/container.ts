@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { openBackup } from '../../container/reader.js';
 import { BackupError } from '../../errors.js';
-import type { BackupMetadata } from '../../keys/forwardSecrecy.js';
+import type { BackupMetadata } from '../../keys/metadata.js';
 import { fileSource } from '../../node/file.js';
 import {
   type CliContext,
