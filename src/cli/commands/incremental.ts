@@ -305,14 +305,16 @@ found (foreign files are listed, not problems).`,
       },
       { min: 1, max: 1 },
     );
-    const where = await locate(positionals[0]!, values.snapshot);
-    const keys = await keysOf(values, ctx);
+    // Options first (a bad one is a usage error whatever the path), then the folder, then the key.
+    const limits = limitsOf(values);
     const d = values['decrypt-media'];
     const decryptMedia = d === undefined ? false : d === 'all' ? true : integerOption(d, 'decrypt-media');
     const maxAgeHours = integerOption(values['max-age-hours'], 'max-age-hours');
+    const where = await locate(positionals[0]!, values.snapshot);
+    const keys = await keysOf(values, ctx);
     const r = await verifyLocalBackup(fsStorage(where.root), {
       ...keys,
-      ...limitsOf(values),
+      ...limits,
       ...(where.snapshot === undefined ? {} : { snapshot: where.snapshot }),
       ...(decryptMedia === undefined ? {} : { decryptMedia }),
       ...(maxAgeHours === undefined ? {} : { maxBackupAgeMs: maxAgeHours * 3_600_000 }),
@@ -363,6 +365,7 @@ media are missing or damaged (the rest are still written).`,
       { min: 1, max: 1 },
     );
     const out = requireOption(values.out, 'out');
+    const limits = limitsOf(values);
     const where = await locate(positionals[0]!, values.snapshot);
     const keys = await keysOf(values, ctx);
     if (resolve(out) === resolve(where.root) || resolve(out) === resolve(positionals[0]!)) {
@@ -370,7 +373,7 @@ media are missing or damaged (the rest are still written).`,
     }
     const opened = await openLocalSnapshot(fsStorage(where.root), {
       ...keys,
-      ...limitsOf(values),
+      ...limits,
       ...(where.snapshot === undefined ? {} : { snapshot: where.snapshot }),
     });
     const made = await mkdir(join(out, 'media'), { recursive: true, mode: 0o700 });
