@@ -1,7 +1,9 @@
 /**
  * Renders benchmark results (bench/results.ts) as an SVG bar chart, docs/bench.svg: one panel per
  * benchmark and operation (container encrypt / decrypt, media encrypt / decrypt, …), one bar per
- * backend beside the reference measured in the same run, with MB/s and the ratio to the reference.
+ * backend beside the reference measured in the same run, with MB/s and the ratio to the reference
+ * (and, where the benchmark measured one, beside the floor of one-shot primitives, with the ratio
+ * to it).
  * Run by bench/run.ts after the benchmarks; `tsx bench/chart.ts` re-renders the last results.
  */
 
@@ -22,13 +24,14 @@ const PANEL_GAP = 26;
 const TITLE_HEIGHT = 24;
 const COLORS: Record<string, string> = { node: '#2563eb', webcrypto: '#059669', pure: '#d97706' };
 const REFERENCE_COLOR = '#64748b';
+const FLOOR_COLOR = '#cbd5e1';
 const OTHER_COLOR = '#7c3aed';
 
 function esc(s: string): string {
   return s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
-/** Groups results by benchmark and operation, keeping first-seen order; references first. */
+/** Groups results by benchmark and operation, keeping first-seen order; floors, then references first. */
 function panels(results: readonly BenchResult[]): { title: string; rows: BenchResult[] }[] {
   const map = new Map<string, BenchResult[]>();
   for (const r of results) {
@@ -39,7 +42,11 @@ function panels(results: readonly BenchResult[]): { title: string; rows: BenchRe
   }
   return [...map].map(([title, rows]) => ({
     title,
-    rows: [...rows.filter((r) => r.reference), ...rows.filter((r) => !r.reference)],
+    rows: [
+      ...rows.filter((r) => r.floor),
+      ...rows.filter((r) => r.reference && !r.floor),
+      ...rows.filter((r) => !r.reference && !r.floor),
+    ],
   }));
 }
 
@@ -61,8 +68,13 @@ export function renderChart(results: readonly BenchResult[], subtitle = ''): str
     y += TITLE_HEIGHT;
     for (const r of g.rows) {
       const w = Math.max(1, Math.round((r.mbps / max) * barArea));
-      const color = r.reference ? REFERENCE_COLOR : (COLORS[r.impl] ?? OTHER_COLOR);
-      const ratio = r.reference ? 'reference' : r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}× reference`;
+      const color = r.floor ? FLOOR_COLOR : r.reference ? REFERENCE_COLOR : (COLORS[r.impl] ?? OTHER_COLOR);
+      const ratio = [
+        r.reference ? 'reference' : r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}× reference`,
+        r.floor ? 'floor' : r.floorRatio === undefined ? '' : `${r.floorRatio.toFixed(2)}× floor`,
+      ]
+        .filter((x) => x !== '')
+        .join(', ');
       out.push(
         `<text x="${LABEL_WIDTH + 10}" y="${y + 15}" font-size="13" text-anchor="end" fill="#0f172a">${esc(r.impl)}</text>`,
         `<rect x="${LABEL_WIDTH + 20}" y="${y}" width="${w}" height="${BAR_HEIGHT}" rx="3" fill="${color}"${r.reference ? ' fill-opacity="0.75"' : ''}/>`,
@@ -100,7 +112,7 @@ export function renderChart(results: readonly BenchResult[], subtitle = ''): str
 export function writeChart(results = readResults(), file = CHART_FILE): boolean {
   if (results.length === 0) return false;
   const date = new Date().toISOString().slice(0, 10);
-  const subtitle = `npm run bench, ${date}, Node ${process.versions.node} on ${process.platform}/${process.arch}; grey: each panel's reference, measured in the same run`;
+  const subtitle = `npm run bench, ${date}, Node ${process.versions.node} on ${process.platform}/${process.arch}; grey: each panel's reference, light grey: its floor (one-shot primitives), measured in the same run`;
   writeFileSync(file, renderChart(results, subtitle));
   return true;
 }

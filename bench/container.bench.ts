@@ -7,16 +7,25 @@
  * - encrypt and decrypt per backend next to a reference pipeline hand-built from node:zlib and
  *   node:crypto streams at the same gzip level (what a Node app would write without us);
  * - on the same encrypted file: libsignal-client's validate(), our decrypt (+ frame split), our
- *   decrypt + full frame decode, and our validateBackup.
+ *   decrypt + full frame decode, and our validateBackup;
+ * - a floor for each of encrypt and decrypt: the native primitives alone, one-shot, in this
+ *   process, on the same data (decrypt: HMAC-SHA256 of the whole file, AES-256-CBC of the body in
+ *   one call, gunzip of the gzip member in one call (CRC-32 check included), the plaintext written
+ *   to a temp file in one write; encrypt: gzip at the same level in one call, AES-256-CBC in one
+ *   call, HMAC-SHA256, one write). No streaming path can beat it by much; every case is reported
+ *   as a ratio to it (same round, paired) beside its ratio to the reference.
  * Each case runs SBACKUP_BENCH_ROUNDS times (default 3), interleaved, the order rotated every
  * round; a ratio is taken within its round (paired) and the medians are printed. MB/s are of
  * uncompressed frames (10^6 bytes/s). Prints peak RSS.
  */
 
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync, writevSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip, createGzip } from 'node:zlib';
+import { createGunzip, createGzip, gunzipSync, gzipSync } from 'node:zlib';
 import { setDefaultBackend } from '../src/backends/auto.js';
 import { pureBackend } from '../src/backends/pure.js';
 import type { CryptoBackend } from '../src/backends/types.js';
@@ -141,12 +150,64 @@ async function ourDecrypt(file: Uint8Array, backend: CryptoBackend): Promise<num
 const file = await encryptBackup(backupInfo, frames, { key, backend: nodeBackend, level: LEVEL });
 console.log(`encrypted file: ${(file.length / 2 ** 20).toFixed(1)} MiB (ratio ${(size / file.length).toFixed(2)})`);
 
+// The floor: each primitive once, over the whole data, timed one by one (breakdown printed).
+const tmp = mkdtempSync(join(tmpdir(), 'sbackup-bench-floor-'));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+/** The framed plaintext in one buffer (built once, outside the timing: the floor's input). */
+const plain = Buffer.concat([...delimitedChunks()]);
+type Steps = Record<string, number>;
+/** Milliseconds per primitive, per round, of each floor case. */
+const floorSteps: Record<'encrypt' | 'decrypt', Steps[]> = { encrypt: [], decrypt: [] };
+function step<T>(steps: Steps, name: string, f: () => T): T {
+  const t0 = performance.now();
+  const r = f();
+  steps[name] = performance.now() - t0;
+  return r;
+}
+function writeOnce(name: string, parts: Uint8Array[]): void {
+  const fd = openSync(join(tmp, name), 'w', 0o600);
+  try {
+    const n = parts.length === 1 ? writeSync(fd, parts[0]!) : writevSync(fd, parts);
+    if (n !== parts.reduce((a, p) => a + p.length, 0)) throw new Error('short write');
+  } finally {
+    closeSync(fd);
+  }
+}
+function floorDecrypt(round: number): void {
+  const steps: Steps = {};
+  const body = file.subarray(0, file.length - 32);
+  const mac = step(steps, 'HMAC', () => createHmac('sha256', key.hmacKey).update(body).digest());
+  if (!timingSafeEqual(mac, file.subarray(file.length - 32))) throw new Error('mac');
+  const gz = step(steps, 'AES-CBC', () => {
+    const d = createDecipheriv('aes-256-cbc', key.aesKey, body.subarray(0, 16));
+    return Buffer.concat([d.update(body.subarray(16)), d.final()]);
+  });
+  const out = step(steps, 'gunzip', () => gunzipSync(gz, { chunkSize: 1 << 22 }));
+  if (out.length !== plain.length) throw new Error(`floor: ${out.length} bytes inflated, expected ${plain.length}`);
+  step(steps, 'write', () => writeOnce('plain', [out]));
+  floorSteps.decrypt[round] = steps;
+}
+function floorEncrypt(round: number): void {
+  const steps: Steps = {};
+  const iv = randomBytes(16);
+  const gz = step(steps, 'gzip', () => gzipSync(plain, { level: LEVEL, chunkSize: 1 << 22 }));
+  const ct = step(steps, 'AES-CBC', () => {
+    const c = createCipheriv('aes-256-cbc', key.aesKey, iv);
+    return Buffer.concat([c.update(gz), c.final()]);
+  });
+  const mac = step(steps, 'HMAC', () => createHmac('sha256', key.hmacKey).update(iv).update(ct).digest());
+  step(steps, 'write', () => writeOnce('backup', [iv, ct, mac]));
+  floorSteps.encrypt[round] = steps;
+}
+
 interface Case {
   name: string;
   op: 'encrypt' | 'decrypt' | 'validate';
   impl: string;
-  run: () => Promise<unknown>;
+  run: (round: number) => Promise<unknown>;
   reference?: boolean;
+  /** The floor of its operation (the one-shot primitives); `run` gets the round. */
+  floor?: boolean;
   /** Seconds per round. */
   times: number[];
 }
@@ -155,6 +216,22 @@ const expectCount = (n: number) => {
   if (n !== messages) throw new Error(`message count ${n}, expected ${messages}`);
 };
 const cases: Case[] = [
+  {
+    name: 'floor encrypt (one-shot gzip + AES-CBC + HMAC + write)',
+    op: 'encrypt',
+    impl: 'floor: one-shot primitives',
+    floor: true,
+    run: async (round) => floorEncrypt(round),
+    times: [],
+  },
+  {
+    name: 'floor decrypt (one-shot HMAC + AES-CBC + gunzip + write)',
+    op: 'decrypt',
+    impl: 'floor: one-shot primitives',
+    floor: true,
+    run: async (round) => floorDecrypt(round),
+    times: [],
+  },
   {
     name: 'reference encrypt (node:zlib + node:crypto streams)',
     op: 'encrypt',
@@ -251,12 +328,12 @@ if (REALISTIC) {
   );
 }
 
-// SBACKUP_BENCH_CASES=<regexp> keeps only the matching cases (the references are always kept).
+// SBACKUP_BENCH_CASES=<regexp> keeps only the matching cases (references and floors always kept).
 const only = process.env.SBACKUP_BENCH_CASES;
 if (only !== undefined) {
   const keep = new RegExp(only);
   for (let i = cases.length - 1; i >= 0; i--)
-    if (!cases[i]!.reference && !keep.test(cases[i]!.name)) cases.splice(i, 1);
+    if (!cases[i]!.reference && !cases[i]!.floor && !keep.test(cases[i]!.name)) cases.splice(i, 1);
 }
 
 // Interleaved rounds, the starting case rotated every round (drift hits every case alike).
@@ -265,7 +342,7 @@ for (let round = 0; round < ROUNDS; round++) {
     const c = cases[(i + round) % cases.length]!;
     (globalThis as { gc?: () => void }).gc?.();
     const t0 = performance.now();
-    await c.run();
+    await c.run(round);
     c.times[round] = (performance.now() - t0) / 1000;
   }
   process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`);
@@ -277,32 +354,58 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 const refOf = (op: Case['op']) => cases.find((c) => c.op === op && c.reference)!;
-const note = `${what}, ${(size / 2 ** 20).toFixed(0)} MiB, gzip ${LEVEL}, median of ${ROUNDS}`;
-console.log(`\n${'case'.padEnd(58)} ${'MB/s'.padStart(7)}  ratio (median, min-max of ${ROUNDS} paired)`);
+// The validate group reads the same file as decrypt: its floor is the decrypt floor.
+const floorOf = (op: Case['op']) => cases.find((c) => c.floor && c.op === (op === 'encrypt' ? 'encrypt' : 'decrypt'))!;
+/** Median and min-max of the per-round ratios num.times[i] / den.times[i]. */
+function paired(num: Case, den: Case): { median: number; spread: string } {
+  const rs = num.times.map((t, i) => t / den.times[i]!);
+  return { median: median(rs), spread: `${Math.min(...rs).toFixed(2)}-${Math.max(...rs).toFixed(2)}` };
+}
+const note = `${what}, ${(size / 2 ** 20).toFixed(0)} MiB, gzip ${LEVEL}, median of ${ROUNDS}; floor: one-shot node:crypto/node:zlib primitives + one write`;
+console.log(
+  `\n${'case'.padEnd(58)} ${'MB/s'.padStart(7)}  ${'x reference (min-max)'.padEnd(22)} ${'x floor (min-max)'.padEnd(22)} time/floor`,
+);
+console.log(`(ratios: throughput / the reference's or the floor's in the same round; median of ${ROUNDS} paired)`);
 let op: string | undefined;
 for (const c of [...cases].sort(
   (a, b) => ['encrypt', 'decrypt', 'validate'].indexOf(a.op) - ['encrypt', 'decrypt', 'validate'].indexOf(b.op),
 )) {
   if (c.op !== op) {
     op = c.op;
-    console.log(`-- ${op}${op === 'validate' ? ' (same file; ratio to libsignal validate())' : ''}`);
+    console.log(
+      `-- ${op}${op === 'validate' ? ' (same file; reference: libsignal validate(); floor: the decrypt floor)' : ''}`,
+    );
   }
   const ref = refOf(c.op);
-  const ratios = c.times.map((t, i) => ref.times[i]! / t);
+  const flo = floorOf(c.op);
+  const vsRef = paired(ref, c);
+  const vsFloor = paired(flo, c);
+  const timeFloor = paired(c, flo).median;
   const mbps = size / 1e6 / median(c.times);
-  const ratio = median(ratios);
-  const spread = `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`;
+  const cell = (r: { median: number; spread: string }, self: boolean) =>
+    (self ? '1.00x' : `${r.median.toFixed(2)}x (${r.spread})`).padEnd(22);
   console.log(
-    `${c.name.padEnd(58)} ${mbps.toFixed(1).padStart(7)}  ${ratio.toFixed(2)}x${c.reference ? '' : ` (${spread})`}`,
+    `${c.name.padEnd(58)} ${mbps.toFixed(1).padStart(7)}  ${cell(vsRef, c === ref)} ${cell(vsFloor, c === flo)} ${timeFloor.toFixed(2)}x`,
   );
   recordResult({
     bench: 'container',
     op: c.op,
     impl: c.impl,
     mbps,
-    ...(c.reference ? { reference: true } : { ratio }),
+    ...(c === ref ? { reference: true } : { ratio: vsRef.median }),
+    ...(c === flo ? { floor: true } : { floorRatio: vsFloor.median }),
     note,
   });
+}
+for (const o of ['encrypt', 'decrypt'] as const) {
+  const names = Object.keys(floorSteps[o][0] ?? {});
+  const parts = names.map((n) => `${n} ${median(floorSteps[o].map((s) => s[n]!)).toFixed(0)} ms`);
+  const sum = (drop: string) =>
+    median(floorSteps[o].map((s) => names.reduce((a, n) => a + (n === drop ? 0 : s[n]!), 0)));
+  // The other cases do not write their output: the floor without its write, for comparison.
+  console.log(
+    `floor ${o}, median per primitive: ${parts.join(', ')}; sum ${sum('').toFixed(0)} ms, ${sum('write').toFixed(0)} ms without the write (the other cases keep their output in memory)`,
+  );
 }
 console.log(
   `\npeak RSS ${rssMiB().toFixed(0)} MiB (after loading the input: ${rssBase.toFixed(0)} MiB; input and file held in memory)`,

@@ -22,6 +22,13 @@ export interface BenchResult {
   ratio?: number;
   /** True for the reference measurement the others are compared with. */
   reference?: boolean;
+  /**
+   * True for the floor: the native primitives alone, one-shot, on the same data in the same run
+   * (what no implementation of the format can beat by much).
+   */
+  floor?: boolean;
+  /** Throughput divided by the floor's in the same run, when there is a floor. */
+  floorRatio?: number;
   /** What was measured (sizes, gzip level), shown under the chart. */
   note?: string;
 }

@@ -36,4 +36,20 @@ describe('bench results and chart', () => {
     expect(widths[0]).toBe(widths[2]);
     expect(widths[1]).toBe(Math.round(widths[0]! / 10));
   });
+
+  it('draws the floor first, with every other bar as a ratio to it as well as to the reference', () => {
+    const svg = renderChart([
+      { bench: 'container', op: 'decrypt', impl: 'node', mbps: 100, ratio: 0.5, floorRatio: 0.25 },
+      { bench: 'container', op: 'decrypt', impl: 'ref', mbps: 200, reference: true, floorRatio: 0.5 },
+      { bench: 'container', op: 'decrypt', impl: 'one-shot', mbps: 400, ratio: 2, floor: true },
+    ]);
+    expect(svg.indexOf('>one-shot<')).toBeLessThan(svg.indexOf('>ref<'));
+    expect(svg.indexOf('>ref<')).toBeLessThan(svg.indexOf('>node<'));
+    expect(svg).toContain('400.0 MB/s  (2.00× reference, floor)');
+    expect(svg).toContain('200.0 MB/s  (reference, 0.50× floor)');
+    expect(svg).toContain('100.0 MB/s  (0.50× reference, 0.25× floor)');
+    const widths = [...svg.matchAll(/<rect [^>]*width="(\d+)" height="22"/g)].map((m) => Number(m[1]));
+    expect(widths[1]).toBe(Math.round(widths[0]! / 2));
+    expect(widths[2]).toBe(Math.round(widths[0]! / 4));
+  });
 });
