@@ -62,6 +62,14 @@ Exit status: 0 ok, 1 input rejected or problems found, 2 usage error.
 `;
 }
 
+/**
+ * A message as one plain line: line breaks and other control characters (which a message can
+ * quote from bad input, e.g. JSON.parse's excerpt of a binary file) become spaces.
+ */
+function oneLine(message: string): string {
+  return message.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit status. */
 export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
@@ -97,19 +105,19 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
     return await command.run(rest, ctx);
   } catch (e) {
     if (e instanceof UsageError) {
-      ctx.stderr.write(`sbackup ${name}: ${e.message}\n`);
+      ctx.stderr.write(`sbackup ${name}: ${oneLine(e.message)}\n`);
       return EXIT_USAGE;
     }
     if (isBackupError(e)) {
-      ctx.stderr.write(`sbackup ${name}: ${e.message}\n`);
+      ctx.stderr.write(`sbackup ${name}: ${oneLine(e.message)}\n`);
       return EXIT_REJECTED;
     }
     const err = e as NodeJS.ErrnoException;
     if (typeof err?.code === 'string' && typeof err.path === 'string') {
-      ctx.stderr.write(`sbackup ${name}: ${err.code === 'ENOENT' ? 'no such file' : err.code}: ${err.path}\n`);
+      ctx.stderr.write(`sbackup ${name}: ${err.code === 'ENOENT' ? 'no such file' : err.code}: ${oneLine(err.path)}\n`);
       return err.code === 'ENOENT' ? EXIT_USAGE : EXIT_REJECTED;
     }
-    ctx.stderr.write(`sbackup ${name}: internal error: ${err?.message ?? String(e)}\n`);
+    ctx.stderr.write(`sbackup ${name}: internal error: ${oneLine(err?.message ?? String(e))}\n`);
     return EXIT_REJECTED;
   }
 }

@@ -504,6 +504,17 @@ describe("the issue's cases through the real executable", () => {
 });
 
 describe('no input reaches "internal error"', () => {
+  it('an error quoting bad input with a line break is still one line (JSON.parse quotes what it read)', async () => {
+    // A byte 0x0a inside the excerpt JSON.parse puts in its message: found by the battery below
+    // on random bytes, made deterministic here.
+    const bad = await writeTemp('bat-newline.json', Uint8Array.of(0xaa, 0x9d, 0x0a, 0xef, 0x0d, 0x35, 0x0a, 0xfb));
+    const r = await cli(['plan', '--frames', bad, '--inventory', bad, '--tier', 'free']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.endsWith('\n')).toBe(true);
+    expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(r.stderr).toMatch(/^sbackup plan: /);
+  });
+
   it('a battery of bad inputs through every command gives one plain line each', async () => {
     const empty = await writeTemp('bat-empty', '');
     const junk = await writeTemp(
