@@ -96,8 +96,31 @@ const EXTENSIONS: Record<string, string> = {
   'text/x-signal-plain': 'txt',
 };
 
-/** A file name safe on every common file system: no separators, controls or reserved characters. */
-function safeFileName(a: ExportAttachment): string {
+/**
+ * Longest file name written, in UTF-8 bytes: file systems limit names to 255 bytes (ext4, APFS,
+ * NTFS in UTF-16 units), and the writer puts `<YYYY-MM-DD>-<n>-` before it.
+ */
+const MAX_NAME_BYTES = 200;
+const encoder = new TextEncoder();
+
+/** `name` cut to at most `max` UTF-8 bytes, at a code point boundary. */
+function cutToBytes(name: string, max: number): string {
+  let out = '';
+  let bytes = 0;
+  for (const c of name) {
+    bytes += encoder.encode(c).length;
+    if (bytes > max) break;
+    out += c;
+  }
+  return out;
+}
+
+/**
+ * A file name safe on every common file system: no separators, controls or reserved characters,
+ * no leading dot (so never `.` or `..`), at most {@link MAX_NAME_BYTES} bytes. Internal; exported
+ * for its test.
+ */
+export function safeFileName(a: Pick<ExportAttachment, 'fileName' | 'contentType'>): string {
   const ext = EXTENSIONS[a.contentType ?? ''] ?? 'bin';
   const raw = a.fileName ?? `attachment.${ext}`;
   let name = basename(raw.replace(/\\/g, '/'))
@@ -105,10 +128,12 @@ function safeFileName(a: ExportAttachment): string {
     .replace(/^\.+/, '')
     .trim();
   if (name === '') name = `attachment.${ext}`;
-  if (name.length > 100) {
+  if (name.length > 100 || encoder.encode(name).length > MAX_NAME_BYTES) {
     const dot = name.lastIndexOf('.');
     const tail = dot > 0 && name.length - dot <= 10 ? name.slice(dot) : '';
-    name = name.slice(0, 100 - tail.length) + tail;
+    const head = name.slice(0, name.length - tail.length);
+    name =
+      cutToBytes([...head].slice(0, 100 - tail.length).join(''), MAX_NAME_BYTES - encoder.encode(tail).length) + tail;
   }
   return name;
 }
