@@ -47,7 +47,17 @@ export type BackupErrorCode =
   // hosted backups: a malformed zero-knowledge object (length, version, non-canonical encoding)
   | 'INVALID_CREDENTIAL'
   // hosted backups: a well-formed credential response whose day or issuance proof is wrong
-  | 'VERIFICATION_FAILED';
+  | 'VERIFICATION_FAILED'
+  // hosted backups: the server refused the login, the presentation or its signature (401/403)
+  | 'AUTH_FAILED'
+  // hosted backups: the backup or media would exceed the space the level allows (413)
+  | 'QUOTA_EXCEEDED'
+  // hosted backups: too many requests (429); details.retryAfterMs when the server said
+  | 'RATE_LIMITED'
+  // hosted backups: the connection failed, timed out or closed, or the server had an error (5xx)
+  | 'NETWORK'
+  // hosted backups: the server answered something the protocol does not allow (status, body)
+  | 'SERVER_ERROR';
 
 /**
  * The details each code carries, for programs (never secrets). Every field is optional unless
@@ -210,8 +220,25 @@ export interface BackupErrorDetailsMap {
     /** The underlying error, when this one wraps another. */
     cause?: unknown;
   };
+  /** The server refused the login, the presentation or its signature. */
+  AUTH_FAILED: ServerDetails;
+  /** The upload would exceed the space the backup level allows. */
+  QUOTA_EXCEEDED: ServerDetails;
+  /** Too many requests. */
+  RATE_LIMITED: ServerDetails & {
+    /** How long the server asked to wait, in milliseconds, when it said. */
+    retryAfterMs?: number;
+  };
+  /** The connection failed, timed out or closed early, or the server had an internal error. */
+  NETWORK: ServerDetails;
+  /** The server answered something the protocol does not allow. */
+  SERVER_ERROR: ServerDetails;
   /** Something that should exist does not. */
   NOT_FOUND: {
+    /** The HTTP or gRPC status, when a server said so. */
+    status?: number;
+    /** The request, as `METHOD /path` without query or credentials, when a server said so. */
+    request?: string;
     /** The missing file's name in the backup folder. */
     name?: string;
     /** How many media files are missing. */
@@ -219,6 +246,16 @@ export interface BackupErrorDetailsMap {
     /** The underlying error, when this one wraps another. */
     cause?: unknown;
   };
+}
+
+/** What a hosted-backup error knows about the call that failed (never credentials). */
+interface ServerDetails {
+  /** The HTTP status, or the gRPC status code for gRPC calls. */
+  status?: number;
+  /** The request, as `METHOD /path` (or the gRPC method) without query or credentials. */
+  request?: string;
+  /** The underlying error, when this one wraps another. */
+  cause?: unknown;
 }
 
 /** Where in a frame stream an error was found. */

@@ -63,6 +63,11 @@ function exhaustive(e: AnyBackupError): number {
     case 'LOCKED':
     case 'INVALID_CREDENTIAL':
     case 'VERIFICATION_FAILED':
+    case 'AUTH_FAILED':
+    case 'QUOTA_EXCEEDED':
+    case 'RATE_LIMITED':
+    case 'NETWORK':
+    case 'SERVER_ERROR':
       return 1;
     default: {
       const none: never = e;

@@ -22,3 +22,19 @@ export {
   xeddsaSignWithRandom,
   xeddsaVerify,
 } from './xeddsa.js';
+export type {
+  ArchiveAccountApi,
+  ArchiveAnonymousApi,
+  ArchiveApi,
+  BackupInfo,
+  CdnCredentials,
+  CopyMediaItem,
+  CopyMediaResult,
+  IssuedCredential,
+  IssuedCredentials,
+  MediaPage,
+  MediaToDelete,
+  SignedPresentation,
+  StoredMediaObject,
+  UploadForm,
+} from './api.js';
