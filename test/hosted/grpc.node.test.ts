@@ -5,6 +5,10 @@
  */
 
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Server as Server22 } from 'mock-server-22';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBackupError } from '../../src/errors.js';
 import {
@@ -155,6 +159,43 @@ describe('GrpcArchiveApi against mock-server 27', () => {
     );
   });
 
+  it('CopyMedia of uploaded objects: 200 on CDN 3 per item, then ListMedia pages through them', async () => {
+    // Two transit objects placed where the media upload forms point (the mock's own JS API
+    // stands in for the TUS upload, which is not this transport's job).
+    const items = [];
+    for (const length of [100, 200]) {
+      const form = await api.getMediaUploadForm(auth(mediaCredential), length);
+      await mock.server.storeAttachmentOnCdn(3, form.key, randomBytes(length));
+      items.push({
+        sourceAttachment: { cdn: form.cdn, key: form.key },
+        objectLength: length,
+        mediaId: randomBytes(15),
+        hmacKey: randomBytes(32),
+        encryptionKey: randomBytes(32),
+      });
+    }
+    const results = await api.copyMedia(auth(mediaCredential), items);
+    expect(results).toEqual(items.map((item) => ({ mediaId: new Uint8Array(item.mediaId), status: 200, cdn: 3 })));
+
+    // The backup tier holds the objects re-encrypted in the attachment layout: IV (16) +
+    // AES-256-CBC with PKCS#7 padding + HMAC-SHA256 (32), so 100 -> 160 and 200 -> 256 bytes.
+    const first = await api.listMedia(auth(mediaCredential), { limit: 1 });
+    expect(first.storedMediaObjects).toEqual([
+      { cdn: 3, mediaId: new Uint8Array(items[0]!.mediaId), objectLength: 160 },
+    ]);
+    expect(first.cursor).toEqual(expect.any(String));
+    const second = await api.listMedia(auth(mediaCredential), { limit: 1, cursor: first.cursor! });
+    expect(second.storedMediaObjects).toEqual([
+      { cdn: 3, mediaId: new Uint8Array(items[1]!.mediaId), objectLength: 256 },
+    ]);
+    // The mock hands out a cursor on the first page only, so with two objects the second page is
+    // also the last.
+    expect(second.cursor).toBeUndefined();
+    const all = await api.listMedia(auth(mediaCredential), { limit: 10 });
+    expect(all.storedMediaObjects.map((o) => o.objectLength)).toEqual([160, 256]);
+    expect(all.cursor).toBeUndefined();
+  });
+
   it('CopyMedia read with the current numbering shows why the option exists', async () => {
     const current = openApi({ copyMediaNumbering: 'current' });
     try {
@@ -287,6 +328,24 @@ describe('transport failures', () => {
 describe('probeGrpc', () => {
   it('is true for mock-server 27', async () => {
     expect(await probeGrpc(mock.target, { ca: mock.ca, servername: 'localhost' })).toBe(true);
+  });
+
+  it('is false for mock-server 22 (plain HTTP 401 on the backup service)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sbackup-mock22-'));
+    const old = new Server22({ cdn3Path: dir });
+    await old.listen(0, '127.0.0.1');
+    const target = `127.0.0.1:${old.address().port}`;
+    const client = new GrpcArchiveApi(target, { ca: mock.ca, servername: 'localhost', deadlineMs: 5_000 });
+    try {
+      expect(await probeGrpc(target, { ca: mock.ca, servername: 'localhost' })).toBe(false);
+      const e = await rejection(client.refresh(auth(messagesCredential)));
+      expect(e.code).toBe('SERVER_ERROR');
+      expect(e.details).toMatchObject({ status: 401, request: 'BackupsAnonymous/Refresh' });
+    } finally {
+      client.close();
+      await old.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('is false where nothing listens', async () => {
