@@ -19,7 +19,13 @@ import {
 } from '../../src/hosted/index.js';
 import type { SignedPresentation } from '../../src/hosted/api.js';
 import { deriveBackupIdKeyPair } from '../../src/keys/index.js';
-import { GrpcArchiveApi, grpcError, probeGrpc } from '../../src/node/grpcArchive.js';
+import {
+  GRPC_MOCK_SERVER_27_OPTIONS,
+  GrpcArchiveApi,
+  grpcError,
+  probeGrpc,
+  probeGrpcServer,
+} from '../../src/node/grpcArchive.js';
 import { type MockGrpcServer, startMockGrpcServer } from '../helpers/mockServerGrpc.js';
 
 let mock: MockGrpcServer;
@@ -52,8 +58,7 @@ function openApi(extra: ConstructorParameters<typeof GrpcArchiveApi>[1] = {}): G
     ca: mock.ca,
     servername: 'localhost',
     deadlineMs: 10_000,
-    copyMediaBatchSize: 1,
-    copyMediaNumbering: 'mock-server-27',
+    ...GRPC_MOCK_SERVER_27_OPTIONS,
     ...extra,
   });
 }
@@ -330,6 +335,13 @@ describe('probeGrpc', () => {
     expect(await probeGrpc(mock.target, { ca: mock.ca, servername: 'localhost' })).toBe(true);
   });
 
+  it('probeGrpcServer tells mock-server 27 by its DeleteMedia (plain HTTP)', async () => {
+    expect(await probeGrpcServer(mock.target, { ca: mock.ca, servername: 'localhost' })).toEqual({
+      grpc: true,
+      deleteMedia: false,
+    });
+  });
+
   it('is false for mock-server 22 (plain HTTP 401 on the backup service)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sbackup-mock22-'));
     const old = new Server22({ cdn3Path: dir });
@@ -338,6 +350,10 @@ describe('probeGrpc', () => {
     const client = new GrpcArchiveApi(target, { ca: mock.ca, servername: 'localhost', deadlineMs: 5_000 });
     try {
       expect(await probeGrpc(target, { ca: mock.ca, servername: 'localhost' })).toBe(false);
+      expect(await probeGrpcServer(target, { ca: mock.ca, servername: 'localhost' })).toEqual({
+        grpc: false,
+        deleteMedia: false,
+      });
       const e = await rejection(client.refresh(auth(messagesCredential)));
       expect(e.code).toBe('SERVER_ERROR');
       expect(e.details).toMatchObject({ status: 401, request: 'BackupsAnonymous/Refresh' });

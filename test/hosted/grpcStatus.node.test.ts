@@ -21,7 +21,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBackupError } from '../../src/errors.js';
 import { org } from '../../src/node/generated/grpcBackups.js';
-import { GrpcArchiveApi, probeGrpc } from '../../src/node/grpcArchive.js';
+import { GrpcArchiveApi, probeGrpc, probeGrpcServer } from '../../src/node/grpcArchive.js';
 
 const pb = org.signal.chat.backup;
 const require = createRequire(import.meta.url);
@@ -249,6 +249,17 @@ describe('status codes', () => {
   it('probeGrpc is true for any gRPC status, even a refusal', async () => {
     unary('GetMessageBackupInfo', () => [{ code: status.INVALID_ARGUMENT, details: 'bad presentation' }]);
     expect(await probeGrpc(`127.0.0.1:${port}`, { ca, servername: 'localhost' })).toBe(true);
+  });
+
+  it('probeGrpcServer: a DeleteMedia refused with a gRPC status counts as served', async () => {
+    unary('GetMessageBackupInfo', () => [{ code: status.INVALID_ARGUMENT, details: 'bad presentation' }]);
+    script.set('DeleteMedia', (_request, call) => {
+      (call as ServerWritableStream<Uint8Array, Uint8Array>).emit('error', { code: status.ABORTED, details: 'closed' });
+    });
+    expect(await probeGrpcServer(`127.0.0.1:${port}`, { ca, servername: 'localhost' })).toEqual({
+      grpc: true,
+      deleteMedia: true,
+    });
   });
 });
 
