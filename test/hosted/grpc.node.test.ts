@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Server as Server22 } from 'mock-server-22';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isBackupError } from '../../src/errors.js';
 import {
   type BackupAuthCredential,
@@ -34,6 +34,8 @@ let params: BackupServerPublicParams;
 let messagesCredential: BackupAuthCredential;
 let mediaCredential: BackupAuthCredential;
 let signingKey: Uint8Array;
+let backupKey: Uint8Array;
+let mediaRootKey: Uint8Array;
 let publicKey: Uint8Array;
 
 /** A fresh presentation of `credential`, signed with `key`. */
@@ -66,8 +68,8 @@ function openApi(extra: ConstructorParameters<typeof GrpcArchiveApi>[1] = {}): G
 beforeAll(async () => {
   mock = await startMockGrpcServer();
   params = BackupServerPublicParams.deserialize(mock.backupPublicParams);
-  const backupKey = randomBytes(32);
-  const mediaRootKey = randomBytes(32);
+  backupKey = randomBytes(32);
+  mediaRootKey = randomBytes(32);
   const messages = BackupAuthCredentialRequestContext.create(backupKey, mock.aci);
   const media = BackupAuthCredentialRequestContext.create(mediaRootKey, mock.aci);
   const issued = await mock.issueCredentials({ messages: messages.getRequest(), media: media.getRequest() });
@@ -281,6 +283,28 @@ describe('GrpcArchiveApi against mock-server 27', () => {
       api.listMedia({ presentation: good.presentation, signature: other.signature }, { limit: 1 }),
     );
     expect(e.code).toBe('AUTH_FAILED');
+  });
+
+  it('a credential for a day long past is refused by the server (redemption time checked)', async () => {
+    // Same keys, so the same backup id (whose public key is set): only the day differs. The mock
+    // issues for "today" by its clock, which runs in this process: move Date back five days.
+    const messages = BackupAuthCredentialRequestContext.create(backupKey, mock.aci);
+    const media = BackupAuthCredentialRequestContext.create(mediaRootKey, mock.aci);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() - 5 * 86_400_000);
+    let issued: Awaited<ReturnType<MockGrpcServer['issueCredentials']>>;
+    try {
+      issued = await mock.issueCredentials({ messages: messages.getRequest(), media: media.getRequest() });
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(issued.redemptionTime).toBeLessThan(Date.now() / 1000 - 4 * 86_400);
+    const old = messages.receive(issued.messages, issued.redemptionTime, params);
+    expect(old.backupId).toEqual(messagesCredential.backupId);
+    const e = await rejection(api.refresh(auth(old)));
+    expect(e.code).toBe('AUTH_FAILED');
+    expect(e.message).toMatch(/Could not verify backup credential presentation/);
+    await api.refresh(auth(messagesCredential)); // today's credential still works
   });
 
   it('SetPublicKey cannot replace the stored key: a presentation signed by a new key is refused', async () => {
