@@ -212,6 +212,12 @@ function retryAfterHeader(metadata: Metadata | undefined): number | undefined {
   return Number(value.trim()) * 1000;
 }
 
+const NETWORK_WORDS: Record<number, string> = {
+  [GrpcStatus.UNAVAILABLE]: 'unavailable',
+  [GrpcStatus.DEADLINE_EXCEEDED]: 'deadline exceeded',
+  [GrpcStatus.CANCELLED]: 'cancelled',
+};
+
 const HTTP_ONLY = /^Received HTTP status code (\d{3})$/;
 
 /**
@@ -266,11 +272,7 @@ export function grpcError(method: string, error: Partial<ServiceError>): BackupE
     case GrpcStatus.UNAVAILABLE:
     case GrpcStatus.DEADLINE_EXCEEDED:
     case GrpcStatus.CANCELLED:
-      return new BackupError(
-        'NETWORK',
-        `gRPC ${method}: ${code === GrpcStatus.DEADLINE_EXCEEDED ? 'deadline exceeded' : 'unavailable'}${said}`,
-        details,
-      );
+      return new BackupError('NETWORK', `gRPC ${method}: ${NETWORK_WORDS[code]}${said}`, details);
     case GrpcStatus.UNIMPLEMENTED:
       return new BackupError('SERVER_ERROR', `gRPC ${method}: the server does not implement this call${said}`, details);
     default:
@@ -283,7 +285,8 @@ function grpcTarget(target: string): string {
   if (typeof target !== 'string' || target === '') throw new TypeError('"target" expected a non-empty string');
   if (/^https:\/\//i.test(target)) {
     const url = new URL(target);
-    return `${url.hostname.includes(':') ? `[${url.hostname}]` : url.hostname}:${url.port || '443'}`;
+    // `hostname` keeps the brackets of an IPv6 address, as grpc-js expects them.
+    return `${url.hostname}:${url.port || '443'}`;
   }
   if (/^http:\/\//i.test(target)) throw new RangeError('"target": the backup service needs TLS (https)');
   return target;
