@@ -49,3 +49,4 @@ export {
   type WebSocketConstructor,
   type WebSocketLike,
 } from './websocket.js';
+export { RestArchiveApi, type RestArchiveApiOptions } from './rest.js';
