@@ -37,6 +37,11 @@ export interface ChatWebSocketOptions {
   readonly requestTimeoutMs?: number;
   /** Headers added to every request (an app's user agent, for example). */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Sends `GET /v1/keepalive` this often while the socket is open, so that the server does not
+   * drop a socket left idle (during a long upload, say); default 30 s, 0 for never.
+   */
+  readonly keepAliveMs?: number;
 }
 
 /** Options of {@link connectChatWebSocket}. */
@@ -60,6 +65,7 @@ export interface ConnectChatWebSocketOptions extends ChatWebSocketOptions {
 
 const OPEN = 1;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_KEEPALIVE_MS = 30_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** How long `close()` waits for the closing handshake before giving up on it. */
 const CLOSE_WAIT_MS = 2_000;
@@ -129,6 +135,8 @@ export function chatTransportOverWebSocket(socket: WebSocketLike, options: ChatW
 
   const failAll = (make: (request: string) => BackupError): void => {
     if (failure === undefined) failure = make;
+    if (keepAlive !== undefined) clearInterval(keepAlive);
+    keepAlive = undefined;
     for (const [id, p] of pending) {
       pending.delete(id);
       clearTimeout(p.timer);
@@ -177,7 +185,7 @@ export function chatTransportOverWebSocket(socket: WebSocketLike, options: ChatW
   socket.addEventListener('message', onMessage);
   socket.addEventListener('close', onClose);
 
-  return {
+  const transport: ChatTransport = {
     request(request: ChatRequest): Promise<ChatResponse> {
       const described = describeRequest(request.verb, request.path);
       if (failure !== undefined) return Promise.reject(failure(described));
@@ -232,6 +240,18 @@ export function chatTransportOverWebSocket(socket: WebSocketLike, options: ChatW
       clearTimeout(timer);
     },
   };
+
+  const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
+  let keepAlive: ReturnType<typeof setInterval> | undefined;
+  if (keepAliveMs > 0 && failure === undefined) {
+    keepAlive = setInterval(() => {
+      // The answer does not matter; a socket that died fails its requests through its close event.
+      transport.request({ verb: 'GET', path: '/v1/keepalive' }).catch(() => undefined);
+    }, keepAliveMs);
+    // In Node, the timer alone does not keep the process running.
+    (keepAlive as { unref?: () => void }).unref?.();
+  }
+  return transport;
 }
 
 /**
@@ -262,6 +282,7 @@ export async function connectChatWebSocket(options: ConnectChatWebSocketOptions)
   return chatTransportOverWebSocket(socket, {
     headers,
     ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+    ...(options.keepAliveMs === undefined ? {} : { keepAliveMs: options.keepAliveMs }),
   });
 }
 

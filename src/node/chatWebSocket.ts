@@ -64,6 +64,7 @@ export async function connectNodeChatWebSocket(options: NodeChatWebSocketOptions
   const transportOptions: ChatWebSocketOptions = {
     ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
     ...(options.headers === undefined ? {} : { headers: options.headers }),
+    ...(options.keepAliveMs === undefined ? {} : { keepAliveMs: options.keepAliveMs }),
   };
   if (protocol !== 'http1' && url.protocol === 'wss:') {
     const outcome = await openOverHttp2(url, options, timeoutMs);

@@ -307,6 +307,24 @@ describe('chatTransportOverWebSocket', () => {
     expect((await rejection(transport.request({ verb: 'GET', path: '/e' }))).code).toBe('NETWORK');
   });
 
+  test('sends GET /v1/keepalive while open, and stops when closed', async () => {
+    const socket = new MemorySocket();
+    const transport = chatTransportOverWebSocket(socket, { keepAliveMs: 5 });
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    const sent = socket.requests();
+    expect(sent.length).toBeGreaterThanOrEqual(2);
+    for (const r of sent) expect(r).toMatchObject({ verb: 'GET', path: '/v1/keepalive' });
+    await transport.close();
+    const count = socket.sent.length;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(socket.sent.length).toBe(count);
+    const quiet = new MemorySocket();
+    const off = chatTransportOverWebSocket(quiet, { keepAliveMs: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(quiet.sent).toHaveLength(0);
+    await off.close();
+  });
+
   test('header names must be tokens and values one line', () => {
     const transport = chatTransportOverWebSocket(new MemorySocket());
     expect(() => transport.request({ verb: 'GET', path: '/', headers: { 'a b': 'x' } })).toThrow(TypeError);
