@@ -132,6 +132,7 @@ export function chatTransportOverWebSocket(socket: WebSocketLike, options: ChatW
   const closed = new Promise<void>((resolve) => {
     closedResolve = resolve;
   });
+  if (failure !== undefined) closedResolve?.(); // nothing to wait for in close()
 
   const failAll = (make: (request: string) => BackupError): void => {
     if (failure === undefined) failure = make;

@@ -9,6 +9,7 @@
 
 import { readFile } from 'node:fs/promises';
 import https from 'node:https';
+import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -126,6 +127,24 @@ describe('the Node connector over an HTTP/1.1-only server', () => {
       expect(e.details).toEqual({ request: 'GET /v1/archives/auth' });
     } finally {
       await transport.close();
+    }
+  });
+});
+
+describe('a server that never answers', () => {
+  test('connecting times out with NETWORK, over HTTP/2 and over HTTP/1.1', { timeout: 5_000 }, async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket)); // accepts, never speaks TLS
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    try {
+      for (const protocol of ['h2', 'http1'] as const) {
+        const e = await failure(connectNodeChatWebSocket({ url, protocol, connectTimeoutMs: 200 }));
+        expect(e.code).toBe('NETWORK');
+      }
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
   });
 });
