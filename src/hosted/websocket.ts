@@ -18,12 +18,18 @@ import { decodeWebSocketMessage, encodeWebSocketMessage, type WebSocketRequestMe
 
 /** The part of the browser's `WebSocket` interface the chat protocol needs. */
 export interface WebSocketLike {
+  /** Set to `'arraybuffer'` by the transport, so that binary messages arrive as ArrayBuffers. */
   binaryType: string;
+  /** 1 while open (`WebSocket.OPEN`). */
   readonly readyState: number;
+  /** Sends one binary message. */
   send(data: Uint8Array): void;
+  /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
+  /** Listens for `open`, `message` (`event.data`) and `close` (`event.code`). */
   // biome-ignore lint/suspicious/noExplicitAny: event types differ between WebSocket implementations.
   addEventListener(type: string, listener: (event: any) => void): void;
+  /** Removes a listener added with `addEventListener`. */
   // biome-ignore lint/suspicious/noExplicitAny: as above.
   removeEventListener(type: string, listener: (event: any) => void): void;
 }
@@ -56,7 +62,12 @@ export interface ConnectChatWebSocketOptions extends ChatWebSocketOptions {
    * as an `Authorization` header in every request (Signal's mock server accepts that; use a
    * transport of your own where a server only authenticates the upgrade).
    */
-  readonly credentials?: { readonly login: string; readonly password: string };
+  readonly credentials?: {
+    /** The login, `<aci>.<deviceId>`. */
+    readonly login: string;
+    /** The device's password. */
+    readonly password: string;
+  };
   /** The `WebSocket` constructor; default `globalThis.WebSocket`, read when connecting. */
   readonly WebSocket?: WebSocketConstructor;
   /** How long to wait for the socket to open before failing with `NETWORK`; default 10 s. */

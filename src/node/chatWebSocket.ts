@@ -33,7 +33,12 @@ export interface NodeChatWebSocketOptions extends ChatWebSocketOptions {
   /** The chat server: `https://host[:port]`, or the WebSocket's full `wss://` URL. */
   readonly url: string;
   /** The account's login (`<aci>.<deviceId>` and its password), sent as Basic auth on the upgrade. */
-  readonly credentials?: { readonly login: string; readonly password: string };
+  readonly credentials?: {
+    /** The login, `<aci>.<deviceId>`. */
+    readonly login: string;
+    /** The device's password. */
+    readonly password: string;
+  };
   /** Certificate authorities to trust instead of Node's (PEM), for a private test server. */
   readonly ca?: string | Uint8Array;
   /** The TLS server name to verify (a mock server on 127.0.0.1 has a certificate for `localhost`). */
