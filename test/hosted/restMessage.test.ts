@@ -310,7 +310,7 @@ describe('chatTransportOverWebSocket', () => {
   test('sends GET /v1/keepalive while open, and stops when closed', async () => {
     const socket = new MemorySocket();
     const transport = chatTransportOverWebSocket(socket, { keepAliveMs: 5 });
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    for (let i = 0; i < 200 && socket.sent.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     const sent = socket.requests();
     expect(sent.length).toBeGreaterThanOrEqual(2);
     for (const r of sent) expect(r).toMatchObject({ verb: 'GET', path: '/v1/keepalive' });
