@@ -38,3 +38,15 @@ export type {
   StoredMediaObject,
   UploadForm,
 } from './api.js';
+
+// REST over Signal's chat WebSocket (the transport; Node's HTTP/2 connector is in sbackup/node)
+export type { ChatRequest, ChatResponse, ChatTransport } from './transport.js';
+export {
+  type ChatWebSocketOptions,
+  type ConnectChatWebSocketOptions,
+  chatTransportOverWebSocket,
+  connectChatWebSocket,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './websocket.js';
+export { RestArchiveApi, type RestArchiveApiOptions } from './rest.js';
