@@ -14,6 +14,7 @@
 
 import { toBase64 } from '../internal/bytes.js';
 import type { BackupInfo, Frame } from '../frames/codec.js';
+import type { FilePointer } from '../frames/schema.js';
 import { BACKUP_INFO_TYPE, enumInfo, FRAME_TYPE, type FieldInfo, messageInfo } from '../frames/schema.js';
 import { ExclusionPolicy, type ExclusionReport } from '../policy/exclusions.js';
 
@@ -128,6 +129,29 @@ function message(msg: Msg, typeName: string): string {
   return `{${out}}`;
 }
 
+const FILE_POINTER_TYPE = 'signal.backup.FilePointer';
+
+/**
+ * Every FilePointer in a frame (attachments, quote thumbnails, link previews, stickers, contact
+ * avatars, long texts, revisions, wallpapers), in field order. Internal (the writer uses it).
+ */
+export function filePointersOf(frame: Frame): FilePointer[] {
+  const out: FilePointer[] = [];
+  const walk = (msg: Msg, typeName: string): void => {
+    for (const f of messageInfo(typeName).fields) {
+      if (f.kind !== 'message' || !Object.hasOwn(msg, f.name)) continue;
+      const v = msg[f.name];
+      if (v === undefined || v === null) continue;
+      for (const x of f.repeated ? (v as Msg[]) : [v as Msg]) {
+        if (f.typeName === FILE_POINTER_TYPE) out.push(x as FilePointer);
+        else walk(x, f.typeName!);
+      }
+    }
+  };
+  walk(frame as Msg, FRAME_TYPE);
+  return out;
+}
+
 /**
  * One frame as a line of Signal's plaintext export, without the newline and without the takeout
  * rules (see {@link TakeoutExporter} for those).
@@ -172,14 +196,21 @@ export class TakeoutExporter {
    * @throws {TypeError} when `frame` is not an object.
    */
   line(frame: Frame): string | undefined {
+    const out = this.sanitize(frame);
+    return out === undefined ? undefined : `${takeoutFrameLine(out)}\n`;
+  }
+
+  /**
+   * The frame as the export keeps it (the same object when nothing changes, else a copy), or
+   * `undefined` when it leaves the frame out. {@link line} is `takeoutFrameLine` of this.
+   * @throws {TypeError} when `frame` is not an object.
+   */
+  sanitize(frame: Frame): Frame | undefined {
     if (typeof frame !== 'object' || frame === null) throw new TypeError('"frame" expected an object');
-    let out = frame;
-    if (frame.chatItem != null) {
-      const item = this.#policy.apply(frame.chatItem);
-      if (item === undefined) return undefined;
-      if (item !== frame.chatItem) out = { chatItem: item };
-    }
-    return `${takeoutFrameLine(out)}\n`;
+    if (frame.chatItem == null) return frame;
+    const item = this.#policy.apply(frame.chatItem);
+    if (item === undefined) return undefined;
+    return item === frame.chatItem ? frame : { chatItem: item };
   }
 
   /** What the takeout rules dropped and stripped so far. */

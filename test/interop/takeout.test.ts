@@ -6,13 +6,15 @@
  * synthetic accounts (which carry disappearing and view-once messages the export drops or strips).
  */
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TakeoutExporter, takeoutFrameLine } from '../../src/export/takeout.js';
 import { type BackupInfo, encodeBackupInfo, encodeFrame, type Frame } from '../../src/frames/codec.js';
 import { decodeBackup, encodeBackup, parseJsonBackup } from '../../src/frames/index.js';
 import { delimit } from '../../src/frames/stream.js';
+import { exportTakeoutToDirectory } from '../../src/node/export.js';
 import { generateSyntheticAccount, type SyntheticAccount } from '../../src/testing/synthetic.js';
 import { INTEROP_DIR, libsignal } from './oracle.js';
 
@@ -125,5 +127,25 @@ describe('takeout main.jsonl = BackupJsonExporter', () => {
     // The test means something: those floats are in the line, in the exporter's layout.
     expect(takeoutFrameLine(frame)).toContain('"positions":[0.0,-0.0,1.0,0.5,0.1,1e-7,0.0000015,');
     expect(takeoutFrameLine(frame)).toContain(',1e+13,1.5e+20,');
+  });
+
+  it("exportTakeoutToDirectory's main.jsonl is the exporter's lines, each ended by a newline", async () => {
+    const acc = generateSyntheticAccount({ seed: 5, messages: 600, attachments: 20, contacts: 4, groups: 1 });
+    const frames = [...framesOf(acc), ...[...acc.chatItems()].map((chatItem) => ({ chatItem }))];
+    const start = BackupJsonExporter.start(encodeBackupInfo(acc.backupInfo) as Uint8Array<ArrayBuffer>, {
+      validate: false,
+    });
+    let want = `${start.chunk}\n`;
+    for (const f of frames) {
+      const line = start.exporter.exportFrames(delimit(encodeFrame(f)) as Uint8Array<ArrayBuffer>)[0]!.line;
+      if (line !== undefined) want += `${line}\n`;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'sbackup-takeout-'));
+    try {
+      await exportTakeoutToDirectory(join(dir, 'out'), acc.backupInfo, frames, { media: false });
+      expect(readFileSync(join(dir, 'out', 'main.jsonl'), 'utf8') === want).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
