@@ -58,13 +58,28 @@ export function encodePng(width: number, height: number, rgb: Uint8Array, filler
   const stride = width * 3;
   const raw = new Uint8Array((stride + 1) * height);
   for (let y = 0; y < height; y++) {
-    // Filter type 0 (None) at the start of every row, then the row's pixels.
-    raw.set(rgb.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
+    // Filter type 2 (Up) at the start of every row, then each byte minus the one above it
+    // (0 above the first row): smooth pictures become long runs that deflate fast and small.
+    const at = y * (stride + 1);
+    raw[at] = 2;
+    const row = y * stride;
+    for (let x = 0; x < stride; x++) raw[at + 1 + x] = rgb[row + x]! - (y === 0 ? 0 : rgb[row - stride + x]!);
   }
   const parts = [Uint8Array.from(SIGNATURE), chunk('IHDR', ihdr), chunk('IDAT', zlibSync(raw, { level: 1 }))];
-  if (fillerBytes > 0) parts.push(chunk(FILLER_TYPE, new Uint8Array(fillerBytes - CHUNK_OVERHEAD)));
+  if (fillerBytes > 0) parts.push(filler(fillerBytes));
   parts.push(chunk('IEND', new Uint8Array(0)));
   return concat(parts);
+}
+
+/** A zero-filled {@link FILLER_TYPE} chunk of `bytes` bytes in all (at least 12). */
+function filler(bytes: number): Uint8Array {
+  return chunk(FILLER_TYPE, new Uint8Array(bytes - CHUNK_OVERHEAD));
+}
+
+/** `png` with a filler chunk of `bytes` bytes before its IEND chunk (the last 12 bytes). */
+function withFiller(png: Uint8Array, bytes: number): Uint8Array {
+  const end = png.length - CHUNK_OVERHEAD;
+  return concat([png.subarray(0, end), filler(bytes), png.subarray(end)]);
 }
 
 /** A picture made by {@link drawPicture}. */
@@ -95,7 +110,8 @@ function xorshift(seed: number): () => number {
   };
 }
 
-function render(width: number, height: number, seed: number): Uint8Array {
+/** Draws the picture of `seed`; `grain` (a power of two, 0 for none) is the noise's number of levels. */
+function render(width: number, height: number, seed: number, grain: number): Uint8Array {
   const rand = xorshift(seed);
   const colour = () => [rand() & 0xff, rand() & 0xff, rand() & 0xff] as const;
   const top = colour();
@@ -129,43 +145,50 @@ function render(width: number, height: number, seed: number): Uint8Array {
         const dy = (y - d.y * height) / scale;
         if (dx * dx + dy * dy < d.r * d.r) [r, g, b] = d.c;
       }
-      // A little grain, as in a photo (and so the file is not all zlib back-references).
-      const n = rand();
-      out[i++] = Math.max(0, Math.min(255, r + (n & 15) - 8));
-      out[i++] = Math.max(0, Math.min(255, g + ((n >>> 4) & 15) - 8));
-      out[i++] = Math.max(0, Math.min(255, b + ((n >>> 8) & 15) - 8));
+      // Grain, as in a photo: it makes the file bigger, so there is less of it in small files.
+      const n = grain === 0 ? 0 : rand();
+      const mask = grain - 1;
+      const half = grain >> 1;
+      out[i++] = Math.max(0, Math.min(255, r + (grain && (n & mask) - half)));
+      out[i++] = Math.max(0, Math.min(255, g + (grain && ((n >>> 8) & mask) - half)));
+      out[i++] = Math.max(0, Math.min(255, b + (grain && ((n >>> 16) & mask) - half)));
     }
   }
   return out;
 }
 
+/** Grain levels to try, most first, with the compressed bytes per pixel each costs (measured). */
+const GRAINS: readonly (readonly [number, number])[] = [
+  [4, 1.5],
+  [2, 1.05],
+  [0, 0.05],
+];
+/** Long side of a photo, in pixels, when the file is big enough for it. */
+const LONG_SIDE = 200;
+
 /**
  * A seeded picture whose PNG file is exactly `targetBytes` long (a filler chunk makes up the
- * difference), or the smallest picture (1x1, 69 bytes) when `targetBytes` is below that.
- * The same seed and size give the same bytes.
+ * difference), or the smallest picture (1x1, 69 bytes) when `targetBytes` is below that. Photos
+ * are 200 pixels on their long side, with as much grain as the size allows; very small files
+ * get smaller pictures. The same seed and size give the same bytes.
  */
 export function drawPicture(seed: number, targetBytes: number): Picture {
   const [sw, sh] = SHAPES[(seed >>> 0) % SHAPES.length]!;
-  // About 1.5 bytes per pixel once compressed (grain of 4 bits per channel): start at half the
-  // target in pixels and shrink until the file fits.
-  let pixels = Math.max(1, targetBytes / 2.6);
+  let unit = LONG_SIDE / Math.max(sw, sh);
   for (;;) {
-    const unit = Math.sqrt(pixels / (sw * sh));
     const width = Math.max(1, Math.round(sw * unit));
-    let height = Math.max(1, Math.round(sh * unit));
-    for (; height >= 1; height--) {
-      const rgb = render(width, height, seed);
+    const height = Math.max(1, Math.round(sh * unit));
+    const pixels = width * height;
+    for (const [grain, cost] of GRAINS) {
+      if (grain !== 0 && cost * pixels * 1.05 + 200 > targetBytes) continue;
+      const rgb = render(width, height, seed, grain);
       const bytes = encodePng(width, height, rgb);
       const gap = targetBytes - bytes.length;
       if (gap === 0) return { bytes, width, height };
-      if (gap >= CHUNK_OVERHEAD) return { bytes: encodePng(width, height, rgb, gap), width, height };
-      if (gap < 0) break; // too big: shrink both sides
-      // 1..11 bytes short: too few for a filler chunk, so try one row fewer.
+      if (gap >= CHUNK_OVERHEAD) return { bytes: withFiller(bytes, gap), width, height };
+      // Too big, or 1..11 bytes short (too few for a filler chunk): less grain, or smaller.
     }
-    if (width === 1 && height <= 1) {
-      const bytes = encodePng(1, 1, render(1, 1, seed));
-      return { bytes, width: 1, height: 1 };
-    }
-    pixels = Math.max(1, Math.floor(pixels * 0.7));
+    if (width === 1 && height === 1) return { bytes: encodePng(1, 1, render(1, 1, seed, 0)), width: 1, height: 1 };
+    unit *= 0.8;
   }
 }

@@ -17,7 +17,7 @@ interface Decoded {
   chunks: string[];
 }
 
-/** A PNG decoder for what our encoder may write (8-bit RGB, filter None), checking every CRC. */
+/** A PNG decoder for what our encoder may write (8-bit RGB, filters None and Up), checking every CRC. */
 function decodePng(file: Uint8Array): Decoded {
   const b = Buffer.from(file);
   expect([...b.subarray(0, 8)]).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
@@ -48,8 +48,12 @@ function decodePng(file: Uint8Array): Decoded {
   expect(raw.length).toBe((stride + 1) * height);
   const rgb = new Uint8Array(stride * height);
   for (let y = 0; y < height; y++) {
-    expect(raw[y * (stride + 1)]).toBe(0);
-    rgb.set(raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1)), y * stride);
+    const filter = raw[y * (stride + 1)];
+    expect([0, 2]).toContain(filter); // None or Up
+    for (let x = 0; x < stride; x++) {
+      const above = filter === 2 && y > 0 ? rgb[(y - 1) * stride + x]! : 0;
+      rgb[y * stride + x] = (raw[y * (stride + 1) + 1 + x]! + above) & 0xff;
+    }
   }
   return { width, height, rgb, chunks };
 }
