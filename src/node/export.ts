@@ -45,6 +45,8 @@ export interface ExportToDirectoryOptions {
   media?: ExportMediaSource | false;
   /** Messages per HTML page (default 1000). */
   pageSize?: number;
+  /** IANA time zone of the dates and times in the HTML pages (default `UTC`), e.g. `Europe/Berlin`. */
+  timeZone?: string;
   /** Called after each message record. */
   onProgress?: (messages: number) => void;
 }
@@ -243,7 +245,10 @@ export async function exportToDirectory(
     const appender = new Appender(tmp);
     const html =
       format === 'html'
-        ? new HtmlArchive(options.pageSize === undefined ? {} : { pageSize: options.pageSize })
+        ? new HtmlArchive({
+            ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+            ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }),
+          })
         : undefined;
     const chatDirs = new Map<string, string>();
     const written = new Map<string, string>();

@@ -236,6 +236,22 @@ describe('a third-party SignalBackups folder, opened with the key alone', () => 
     expect((await readdir(root)).sort()).toEqual(['.nomedia', 'files', SNAPSHOT]);
   });
 
+  it('--tz shows the times in that zone (html only); a bad zone is a usage error', async () => {
+    await writeFolder({ ivLength: 12 });
+    const to = join(dir, 'html-tz');
+    const r = await cli(['export', root, '--to', to, '--tz', 'Asia/Kolkata', '--aep', AEP]);
+    expect(r.code).toBe(0);
+    const names = (await readdir(to, { recursive: true })).map(String);
+    const page = await readFile(join(to, names.find((n) => /page-1\.html$/.test(n))!), 'utf8');
+    expect(page).toContain('>14:30</time>'); // 09:00 UTC is 14:30 in India (UTC+05:30)
+    expect(page).toContain('times in Asia/Kolkata');
+    const bad = await cli(['export', root, '--to', join(dir, 'x'), '--tz', 'Nowhere/Else', '--aep', AEP]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--tz/);
+    const json = await cli(['export', root, '--to', join(dir, 'y'), '--tz', 'UTC', '--format', 'json', '--aep', AEP]);
+    expect(json.code).toBe(2);
+  });
+
   it('sbackup export signal from the snapshot directory: main.jsonl and files/<xx>/<name>.png', async () => {
     await writeFolder({ version: 1, ivLength: 16 });
     const to = join(dir, 'signal');

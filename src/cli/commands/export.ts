@@ -12,6 +12,7 @@ import {
   type ExportRecord,
   exportRecords,
 } from '../../export/model.js';
+import { HtmlArchive } from '../../export/html.js';
 import { iterateBytes } from '../../internal/stream.js';
 import { type BackupInfo, decodeBackupInfo, decodeFrame, type Frame } from '../../frames/codec.js';
 import { type LocalSnapshotOptions, openLocalSnapshot } from '../../incremental/localRead.js';
@@ -267,11 +268,12 @@ ${KEY_USAGE}`,
 
 export const exportChats: Command = {
   summary: "export chats for people (HTML archive, JSON, JSON Lines) or in Signal's plaintext export layout",
-  usage: `sbackup export <backup> --to <dir> [--format html|json|jsonl|signal] [filters] [--no-media] [--page-size <n>] [key options]
+  usage: `sbackup export <backup> --to <dir> [--format html|json|jsonl|signal] [filters] [--no-media] [--page-size <n>] [--tz <zone>] [key options]
 
 Writes <dir> (which must not exist; written under a temporary name and renamed at the end):
 html: index.html, style.css and <chat>/page-N.html; json: export.json; jsonl: export.jsonl;
-and each medium once, decrypted and checked, as <chat>/<date>-<n>-<file name>.
+and each medium once, decrypted and checked, as <chat>/<date>-<n>-<file name>. --tz <IANA zone>
+(html; default UTC) shows dates and times in that zone, e.g. --tz Europe/Berlin.
 signal: Signal's own plaintext export (as Signal Desktop writes it): main.jsonl (the frames as
 libsignal's exporter writes them; no disappearing messages, view-once media left out),
 metadata.json and files/<xx>/<name>.<ext>, decrypted; the whole backup, so no filters.
@@ -288,6 +290,7 @@ ${KEY_USAGE}`,
         format: { type: 'string' },
         'no-media': { type: 'boolean' },
         'page-size': { type: 'string' },
+        tz: { type: 'string' },
       },
       { min: 1, max: 1 },
     );
@@ -297,7 +300,7 @@ ${KEY_USAGE}`,
       throw new UsageError('--format: expected html, json, jsonl or signal');
     }
     if (format === 'signal') {
-      const used = [...Object.keys(filterOptions), 'page-size'].filter(
+      const used = [...Object.keys(filterOptions), 'page-size', 'tz'].filter(
         (k) => (values as Record<string, unknown>)[k] !== undefined,
       );
       if (used.length > 0) {
@@ -309,6 +312,16 @@ ${KEY_USAGE}`,
       pageSize = Number(values['page-size']);
       if (!Number.isSafeInteger(pageSize) || pageSize < 1)
         throw new UsageError('--page-size: expected an integer >= 1');
+    }
+    if (values.tz !== undefined && format !== 'html') throw new UsageError('--tz is for --format html');
+    if (values.tz !== undefined) {
+      try {
+        new HtmlArchive({ timeZone: values.tz });
+      } catch {
+        throw new UsageError(
+          `--tz: expected an IANA time zone such as Europe/Berlin, got ${JSON.stringify(values.tz)}`,
+        );
+      }
     }
     const filter = filterOf(values);
     if ((await stat(to).catch(() => undefined)) !== undefined) throw new UsageError(`--to: ${to} already exists`);
@@ -331,6 +344,7 @@ ${KEY_USAGE}`,
         format,
         media,
         ...(pageSize === undefined ? {} : { pageSize }),
+        ...(values.tz === undefined ? {} : { timeZone: values.tz }),
         ...progress,
       });
     }
