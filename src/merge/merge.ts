@@ -940,53 +940,42 @@ export async function mergeBackups(
     counts.chatItems = stats;
   }
 
-  /** Drops the local copies of chat styles' wallpapers the output will not hold. */
-  async function* withMedia<T>(list: readonly T[]): AsyncGenerator<T> {
-    for (const r of list) {
-      if (hasLocal === undefined) {
-        yield r;
-        continue;
-      }
-      let drop = false;
-      const pointers: FilePointer[] = [];
-      forEachFilePointer(r, (p) => pointers.push(p));
-      for (const p of pointers) {
-        const li = p.locatorInfo;
-        if (li == null || !isBytes(li.localKey) || !isBytes(li.plaintextHash)) continue;
-        const ok = await hasLocal(
-          query({ plaintextHash: li.plaintextHash, localKey: li.localKey, key: undefined, size: Number(li.size ?? 0) }),
-        );
-        if (!ok) drop = true;
-      }
-      if (!drop) {
-        yield r;
-        continue;
-      }
-      const out = clone(r);
-      const work: FilePointer[] = [];
-      forEachFilePointer(out, (p) => work.push(p));
-      for (const p of work) {
-        const li = p.locatorInfo;
-        if (li == null || !isBytes(li.localKey) || !isBytes(li.plaintextHash)) continue;
-        const ok = await hasLocal(
-          query({ plaintextHash: li.plaintextHash, localKey: li.localKey, key: undefined, size: Number(li.size ?? 0) }),
-        );
-        if (!ok) p.locatorInfo = { ...li, localKey: null };
-      }
-      yield out;
-    }
+  /** `r`, or a copy of it whose pointers to local copies the output will not hold lose their `localKey`. */
+  async function available<T>(r: T): Promise<T> {
+    if (hasLocal === undefined) return r;
+    const missing = async (li: FilePointer['locatorInfo']) =>
+      li != null &&
+      isBytes(li.localKey) &&
+      isBytes(li.plaintextHash) &&
+      !(await hasLocal(
+        query({ plaintextHash: li.plaintextHash, localKey: li.localKey, key: undefined, size: Number(li.size ?? 0) }),
+      ));
+    const pointers: FilePointer[] = [];
+    forEachFilePointer(r, (p) => pointers.push(p));
+    let any = false;
+    for (const p of pointers) if (await missing(p.locatorInfo)) any = true;
+    if (!any) return r;
+    const out = clone(r);
+    const work: FilePointer[] = [];
+    forEachFilePointer(out, (p) => work.push(p));
+    for (const p of work) if (await missing(p.locatorInfo)) p.locatorInfo = { ...p.locatorInfo, localKey: null };
+    return out;
   }
+  // The account (default wallpaper) and the chats (wallpapers) are in memory: checked once.
+  const finalAccount = await available(account);
+  const finalChats: Chat[] = [];
+  for (const c of chats) finalChats.push(await available(c));
 
   return {
     backupInfo,
-    account,
+    account: finalAccount,
     counts,
     content(): BackupContent {
       return {
         backupInfo,
-        account,
+        account: finalAccount,
         recipients: rec.recipients,
-        chats: withMedia(chats),
+        chats: finalChats,
         stickerPacks: stickerPacks.list,
         adHocCalls: adHocCalls.list,
         notificationProfiles: notificationProfiles.list,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BackupWriter } from '../../src/api/writer.js';
+import { type BackupContent, BackupWriter } from '../../src/api/writer.js';
 import { isBackupError } from '../../src/errors.js';
 import type { ChatItem } from '../../src/frames/schema.js';
 import { mergeBackups, mergeSourceOf } from '../../src/merge/merge.js';
@@ -168,5 +168,107 @@ describe('mergeBackups', () => {
 
   it('rejects malformed sources', async () => {
     await expect(mergeBackups({} as never, {} as never)).rejects.toThrow(TypeError);
+  });
+});
+
+describe('mergeBackups identity rules', () => {
+  const acc = generateSyntheticAccount({ seed: 11, contacts: 3, groups: 1, messages: 0, attachments: 0 });
+  const base = acc.backupContent([]);
+  const contacts = acc.recipients.filter((r) => r.contact);
+  const aci = (b: number) => {
+    const x = new Uint8Array(16).fill(b);
+    x[6] = 0x4f;
+    x[8] = 0x8f;
+    return x;
+  };
+  const incoming = (chatId: bigint, authorId: bigint, sent: bigint): ChatItem => ({
+    chatId,
+    authorId,
+    dateSent: sent,
+    incoming: { dateReceived: sent, read: true },
+    standardMessage: { text: { body: `m${sent}` } },
+  });
+  const t = BigInt(acc.backupInfo.backupTimeMs as bigint) - DAY;
+
+  it('a contact with the same ACI and another PNI is one person; another ACI with a newer e164 keeps its ACI only', async () => {
+    const c0 = contacts[0]!;
+    const older = {
+      ...base,
+      recipients: [
+        ...acc.recipients.map((r) => (r.id === c0.id ? { ...r, contact: { ...r.contact, pni: aci(0x11) } } : r)),
+        // Another person who had the phone number the newer backup gives contacts[1].
+        { id: 500n, contact: { aci: aci(0x22), e164: contacts[1]!.contact!.e164, registered: {} } },
+      ],
+      chats: [...(base.chats as never[]), { id: 600n, recipientId: 500n, expireTimerVersion: 1 }],
+      chatItems: [incoming(600n, 500n, t), incoming(acc.chats[1]!.id as bigint, c0.id as bigint, t + 1n)],
+    };
+    const newer = {
+      ...base,
+      recipients: acc.recipients.map((r) => (r.id === c0.id ? { ...r, contact: { ...r.contact, pni: aci(0x12) } } : r)),
+    };
+    const merged = await mergeBackups(mergeSourceOf(older), mergeSourceOf(newer));
+    const { frames } = await writtenFrames(merged);
+    const recipients = frames.filter((f) => f.recipient).map((f) => f.recipient!);
+    expect(recipients.length).toBe(acc.recipients.length + 1);
+    const added = recipients.at(-1)!;
+    expect(added.contact!.aci).toEqual(aci(0x22));
+    expect(added.contact!.e164 ?? null).toBeNull();
+    expect(merged.counts.fieldsCleared).toBe(1);
+    const items = frames.filter((f) => f.chatItem).map((f) => f.chatItem!);
+    expect(items.map((i) => i.authorId)).toEqual([added.id, c0.id]);
+  });
+
+  it('an older-only chat keeps its custom colour (added to the account) and loses a taken pinnedOrder', async () => {
+    const color = { id: 7n, solid: 0xff112233 };
+    const olderAccount = {
+      ...acc.account,
+      accountSettings: { ...acc.account.accountSettings, customChatColors: [color] },
+    };
+    const older = {
+      ...base,
+      account: olderAccount,
+      recipients: [...acc.recipients, { id: 500n, contact: { aci: aci(0x33), registered: {} } }],
+      chats: [
+        ...(base.chats as never[]),
+        { id: 600n, recipientId: 500n, expireTimerVersion: 1, pinnedOrder: 1, style: { customColorId: 7n } },
+      ],
+    };
+    const merged = await mergeBackups(mergeSourceOf(older), mergeSourceOf(base));
+    const { frames } = await writtenFrames(merged);
+    const colors = frames[0]!.account!.accountSettings!.customChatColors!;
+    expect(colors.length).toBe(1);
+    const chat = frames.filter((f) => f.chat).at(-1)!.chat!;
+    expect(chat.style!.customColorId).toBe(colors[0]!.id);
+    expect(chat.pinnedOrder ?? null).toBeNull();
+    expect(merged.counts.customColorsAdded).toBe(1);
+  });
+
+  it('profiles and folders of one name are one; an older-only folder names merged ids', async () => {
+    const older: BackupContent = {
+      ...base,
+      notificationProfiles: acc.notificationProfiles.map((p) => ({
+        ...p,
+        id: new Uint8Array(16).fill(9),
+      })),
+      chatFolders: [
+        ...acc.chatFolders.map((f) => ({
+          ...f,
+          id: new Uint8Array(16).fill(f.folderType ?? 0),
+        })),
+        {
+          id: new Uint8Array(16).fill(0x44),
+          name: 'Friends',
+          folderType: 2,
+          showMutedChats: true,
+          includedRecipientIds: [contacts[2]!.id!],
+        },
+      ],
+    };
+    const merged = await mergeBackups(mergeSourceOf(older), mergeSourceOf(base));
+    const { frames } = await writtenFrames(merged);
+    expect(frames.filter((f) => f.notificationProfile).length).toBe(acc.notificationProfiles.length);
+    const folders = frames.filter((f) => f.chatFolder).map((f) => f.chatFolder!);
+    expect(folders.map((f) => f.name)).toEqual([...acc.chatFolders.map((f) => f.name), 'Friends']);
+    expect(folders.at(-1)!.includedRecipientIds).toEqual([contacts[2]!.id]);
   });
 });
