@@ -12,12 +12,16 @@ import { BackupWriter } from '../../src/api/writer.js';
 import { encodeBackupInfo, encodeFrame, type Frame } from '../../src/frames/codec.js';
 import type { Chat, ChatFolder, ChatItem, Recipient } from '../../src/frames/schema.js';
 import { decodeBackup, delimit, splitBackupStream } from '../../src/frames/stream.js';
-import { concatByteList } from '../../src/internal/bytes.js';
+import { createLocalBackup } from '../../src/incremental/localFolder.js';
+import { verifyLocalBackup } from '../../src/incremental/localRead.js';
+import { MemoryStorage } from '../../src/incremental/storage.js';
+import { concatByteList, toHex } from '../../src/internal/bytes.js';
+import { nodeBackend } from '../../src/node/backend.js';
 import { mergeBackups, type MergeSource } from '../../src/merge/merge.js';
 import { KEY, pair, writtenFrames } from '../merge/fixtures.js';
 import { BytesInputStream, INTEROP_DIR, libsignal } from './oracle.js';
 
-const { OnlineBackupValidator, Purpose, ComparableBackup } = libsignal.messageBackup;
+const { OnlineBackupValidator, Purpose, ComparableBackup, MessageBackupKey, validate } = libsignal.messageBackup;
 
 /** libsignal's verdict on a plaintext backup: null when valid, else its error text. */
 async function oracleVerdict(plaintext: Uint8Array, purpose: number): Promise<string | null> {
@@ -95,6 +99,48 @@ describe('merged backups are accepted by libsignal', () => {
     for (const c of [o, n]) for (const chatFolder of c.chatFolders as ChatFolder[]) add({ chatFolder });
     for (const c of [o, n]) for (const chatItem of c.chatItems as Iterable<ChatItem>) add({ chatItem });
     expect(await oracleVerdict(concatByteList(parts), Purpose.RemoteBackup)).not.toBeNull();
+  });
+});
+
+describe('a merged local folder opens in libsignal', () => {
+  it("its snapshot's main validates under libsignal's own key, and the folder verifies", async () => {
+    const { older, newer, account } = pair({
+      seed: 77,
+      messages: 300,
+      added: 20,
+      older: {
+        offset: 9n,
+        missing: (i) => i % 4 === 1,
+        extras: { seed: 77, extraMessages: 3 },
+        otherAllFolderId: true,
+      },
+      newer: { offset: 0n, missing: (i) => i % 5 === 0 && i < 300 },
+    });
+    const merged = await mergeBackups(older, newer);
+    const key = { recoveryKey: account.recoveryKey, aci: account.aci };
+    const byHash = new Map(account.attachments.map((a) => [toHex(a.plaintextHash), a.plaintext]));
+    const storage = new MemoryStorage();
+    const writer = new BackupWriter({ purpose: 'remote', key: KEY, mediaLayout: 'local' });
+    const r = await createLocalBackup(storage, {
+      key,
+      frames: () => writer.plaintext(merged.content()),
+      media: (m) => {
+        const p = byHash.get(m.plaintextHashHex);
+        return p === undefined ? undefined : [p];
+      },
+      backend: nodeBackend,
+    });
+    expect(r.media).toBeGreaterThan(0);
+    const main = storage.files.get(`${r.snapshot}/main`)!;
+    const theirs = new MessageBackupKey({
+      accountEntropy: account.recoveryKey,
+      aci: libsignal.address.Aci.fromUuid(account.aci),
+    });
+    const outcome = await validate(theirs, Purpose.RemoteBackup, () => new BytesInputStream(main), BigInt(main.length));
+    expect(outcome.errorMessage).toBeNull();
+    const v = await verifyLocalBackup(storage, { key: { recoveryKey: account.recoveryKey }, decryptMedia: true });
+    expect(v.problems).toEqual([]);
+    expect(v.mediaDecrypted).toBe(r.media);
   });
 });
 

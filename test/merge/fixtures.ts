@@ -141,12 +141,20 @@ export function pair(p: { seed: number; messages: number; added: number; older: 
   newer: MergeSource;
   olderContent: () => BackupContent;
   newerContent: () => BackupContent;
+  /** The account later (its attachments include every one of both sides). */
+  account: SyntheticAccount;
 } {
   const acc = generateSyntheticAccount({ seed: p.seed, contacts: 6, groups: 2, messages: p.messages, attachments: 4 });
   const later = extendSyntheticAccount(acc, { messages: p.added, attachments: Math.min(2, p.added) });
   const olderContent = side(acc, p.older);
   const newerContent = side(later, p.newer);
-  return { older: mergeSourceOf(olderContent), newer: mergeSourceOf(newerContent), olderContent, newerContent };
+  return {
+    older: mergeSourceOf(olderContent),
+    newer: mergeSourceOf(newerContent),
+    olderContent,
+    newerContent,
+    account: later,
+  };
 }
 
 /** The frames the writer makes of a merged backup (it runs every frame through the validator). */
