@@ -196,4 +196,24 @@ describe('sbackup merge', () => {
     const r5 = await cli(['merge', ...key, olderDir, olderDir, '--to', join(dir, 'same')]);
     expect(r5.code).toBe(2);
   });
+
+  it('completes the leftovers of an interrupted merge in --to (and --help says where the backup id comes from)', async () => {
+    const out = join(dir, 'resumed');
+    const name = 'ab'.repeat(32);
+    await mkdir(join(out, 'files', 'ab'), { recursive: true });
+    await writeFile(join(out, 'files', 'ab', name), 'half a medium');
+    await mkdir(join(out, 'signal-backup-2025-01-01-00-00-00-tmp'));
+    await writeFile(join(out, 'signal-backup-2025-01-01-00-00-00-tmp', 'main'), 'half a main');
+    const r = await cli(['merge', ...key, olderDir, newerDir, '--to', out]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const entries = await readdir(out);
+    expect(entries.filter((n) => n.startsWith('signal-backup-'))).toEqual([JSON.parse(r.stdout).snapshot]);
+    expect(await readdir(join(out, 'files', 'ab')).catch(() => [])).not.toContain(name);
+    const verify = await cli(['local', 'verify', ...key, out]);
+    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, problems: [] });
+    const help = await cli(['merge', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--aci \(then required\)/);
+  });
 });
