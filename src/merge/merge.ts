@@ -76,7 +76,7 @@ import { assertPurpose, type BackupPurpose, ExclusionPolicy, type ExclusionReaso
 /**
  * One input of {@link mergeBackups}: the BackupInfo and a way to read the frames, in file order,
  * once per pass (`frames()` is called twice, or more with several {@link MergedBackup.content}
- * calls). With a {@link BackupReader}: `{ backupInfo: r.backupInfo, frames: async function* () {
+ * calls). With a `BackupReader` (root `sbackup`): `{ backupInfo: r.backupInfo, frames: async function* () {
  * yield* (await BackupReader.open(file, options)).frames(); } }`; with records in memory:
  * {@link mergeSourceOf}.
  */
@@ -137,7 +137,12 @@ export interface MergeChatItemCounts {
   /** Older chat items left out as duplicates of newer ones. */
   deduplicated: number;
   /** Chat items dropped by the exclusion rules at the merged time (disappearing too soon), by input. */
-  droppedExpired: { older: number; newer: number };
+  droppedExpired: {
+    /** Of the older input. */
+    older: number;
+    /** Of the newer input. */
+    newer: number;
+  };
   /** Dropped items by rule. */
   droppedByReason: Partial<Record<ExclusionReason, number>>;
   /** Newer items that took over the local copy of a medium from the older input. */
