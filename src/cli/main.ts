@@ -34,6 +34,7 @@ const COMMAND_MODULES: Record<string, [load: () => Promise<Record<string, Comman
   'local verify': [() => import('./commands/incremental.js'), 'localVerify'],
   'local list': [() => import('./commands/incremental.js'), 'localList'],
   'local restore': [() => import('./commands/incremental.js'), 'localRestore'],
+  view: [() => import('./commands/view.js'), 'view'],
 };
 
 /** The names of every command, in the order `sbackup --help` lists them. */
