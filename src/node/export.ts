@@ -90,6 +90,8 @@ const EXTENSIONS: Record<string, string> = {
   'audio/aac': 'aac',
   'audio/mpeg': 'mp3',
   'audio/ogg': 'ogg',
+  'audio/wav': 'wav',
+  'audio/x-wav': 'wav',
   'audio/mp4': 'm4a',
   'application/pdf': 'pdf',
   'text/plain': 'txt',
