@@ -12,7 +12,10 @@ import { build } from 'esbuild';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Builds the viewer into `outDir` (default dist/viewer). */
-export async function buildViewer(outDir = join(root, 'dist', 'viewer'), options: { minify?: boolean } = {}): Promise<string> {
+export async function buildViewer(
+  outDir = join(root, 'dist', 'viewer'),
+  options: { minify?: boolean } = {},
+): Promise<string> {
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   await build({
@@ -39,6 +42,8 @@ export async function buildViewer(outDir = join(root, 'dist', 'viewer'), options
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const at = process.argv.indexOf('--out');
-  const out = await buildViewer(at > 0 ? resolve(process.argv[at + 1]!) : undefined, { minify: !process.argv.includes('--no-minify') });
+  const out = await buildViewer(at > 0 ? resolve(process.argv[at + 1]!) : undefined, {
+    minify: !process.argv.includes('--no-minify'),
+  });
   process.stderr.write(`viewer built in ${out}\n`);
 }

@@ -46,7 +46,11 @@ const TYPES: Record<string, string> = {
  */
 export function viewerDirectory(): string | undefined {
   const here = fileURLToPath(import.meta.url);
-  const candidates = [resolve(here, '../../viewer'), resolve(here, '../../../dist/viewer'), resolve(here, '../../../../dist/viewer')];
+  const candidates = [
+    resolve(here, '../../viewer'),
+    resolve(here, '../../../dist/viewer'),
+    resolve(here, '../../../../dist/viewer'),
+  ];
   return candidates.find((d) => existsSync(join(d, 'index.html')));
 }
 
@@ -68,7 +72,13 @@ export interface ViewServerOptions {
   port?: number;
 }
 
-function send(res: ServerResponse, status: number, body: string | Uint8Array, type = 'text/plain; charset=utf-8', head = false) {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string | Uint8Array,
+  type = 'text/plain; charset=utf-8',
+  head = false,
+) {
   res.writeHead(status, {
     'Content-Type': type,
     'Content-Length': typeof body === 'string' ? Buffer.byteLength(body) : body.length,

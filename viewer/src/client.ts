@@ -55,7 +55,13 @@ export class ViewerClient {
   }
 
   async messages(chatId: string, start: number, end: number): Promise<{ start: number; items: ExportMessage[] }> {
-    const r = await this.#ask<Extract<Response, { type: 'messages' }>>((id) => ({ type: 'messages', id, chatId, start, end }));
+    const r = await this.#ask<Extract<Response, { type: 'messages' }>>((id) => ({
+      type: 'messages',
+      id,
+      chatId,
+      start,
+      end,
+    }));
     return { start: r.start, items: r.items };
   }
 

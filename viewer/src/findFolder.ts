@@ -30,7 +30,9 @@ export function findBackupFolder(picked: readonly PickedFile[]): FoundFolder {
   if (rel.some((r) => isSnapshotDir(r.segments))) {
     return { files: rel.map((r) => [r.segments.join('/'), r.file]), picked: top };
   }
-  const inner = rel.filter((r) => r.segments[0] === SIGNAL_BACKUPS).map((r) => ({ segments: r.segments.slice(1), file: r.file }));
+  const inner = rel
+    .filter((r) => r.segments[0] === SIGNAL_BACKUPS)
+    .map((r) => ({ segments: r.segments.slice(1), file: r.file }));
   if (inner.length > 0) {
     if (inner.some((r) => isSnapshotDir(r.segments))) {
       return { files: inner.map((r) => [r.segments.join('/'), r.file]), picked: `${top}/${SIGNAL_BACKUPS}` };

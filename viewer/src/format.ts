@@ -3,7 +3,12 @@
 import type { ExportAttachment } from '../../src/export/model.js';
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+const dayFormat = new Intl.DateTimeFormat(undefined, {
+  weekday: 'long',
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+});
 const shortDay = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
 
 export const clock = (ms: number) => timeFormat.format(new Date(ms));
@@ -25,12 +30,22 @@ export function formatSize(bytes: number): string {
   return `${(bytes / (1024 * 1024 * 1024)).toFixed(2)} GB`;
 }
 
-export const attachmentLabel = (a: ExportAttachment) => a.caption ?? a.fileName ?? (a.contentType?.startsWith('image/') ? 'Image' : 'Attachment');
+export const attachmentLabel = (a: ExportAttachment) =>
+  a.caption ?? a.fileName ?? (a.contentType?.startsWith('image/') ? 'Image' : 'Attachment');
 
 /** Initials for an avatar. */
 export function initials(name: string): string {
-  const parts = name.replace(/[^\p{L}\p{N} ]/gu, '').trim().split(/\s+/).filter(Boolean);
-  const s = parts.length === 0 ? '#' : parts.length === 1 ? parts[0]!.slice(0, 2) : parts[0]![0]! + parts[parts.length - 1]![0]!;
+  const parts = name
+    .replace(/[^\p{L}\p{N} ]/gu, '')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
+  const s =
+    parts.length === 0
+      ? '#'
+      : parts.length === 1
+        ? parts[0]!.slice(0, 2)
+        : parts[0]![0]! + parts[parts.length - 1]![0]!;
   return s.toUpperCase();
 }
 

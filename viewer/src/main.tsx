@@ -40,7 +40,9 @@ function OpenForm({ onOpened }: { onOpened: (o: Opened) => void }) {
   const [aci, setAci] = useState('');
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | undefined>(undefined);
-  const [progress, setProgress] = useState<{ phase: string; fraction: number; messages: number } | undefined>(undefined);
+  const [progress, setProgress] = useState<{ phase: string; fraction: number; messages: number } | undefined>(
+    undefined,
+  );
   const busy = progress !== undefined;
 
   const onFolder = (e: Event) => {
@@ -78,15 +80,27 @@ function OpenForm({ onOpened }: { onOpened: (o: Opened) => void }) {
     setError(undefined);
     setProgress({ phase: 'verify', fraction: 0, messages: 0 });
     const client = new ViewerClient();
-    const source: OpenSource = picked.kind === 'folder' ? { kind: 'folder', files: picked.files } : { kind: 'file', file: picked.file };
+    const source: OpenSource =
+      picked.kind === 'folder' ? { kind: 'folder', files: picked.files } : { kind: 'file', file: picked.file };
     try {
       const r = await client.open(
         source,
-        { recoveryKey: key, ...(aci.trim() === '' ? {} : { aci: aci.trim() }), ...(token.trim() === '' ? {} : { fsToken: token.trim() }) },
+        {
+          recoveryKey: key,
+          ...(aci.trim() === '' ? {} : { aci: aci.trim() }),
+          ...(token.trim() === '' ? {} : { fsToken: token.trim() }),
+        },
         (p) => setProgress({ phase: p.phase, fraction: p.fraction, messages: p.messages }),
       );
       setKey('');
-      onOpened({ client, account: r.account, ...(r.snapshot === undefined ? {} : { snapshot: r.snapshot }), chats: r.chats, messages: r.messages, hasMedia: r.hasMedia });
+      onOpened({
+        client,
+        account: r.account,
+        ...(r.snapshot === undefined ? {} : { snapshot: r.snapshot }),
+        chats: r.chats,
+        messages: r.messages,
+        hasMedia: r.hasMedia,
+      });
     } catch (err) {
       client.close();
       setError((err as Error).message);
@@ -100,8 +114,8 @@ function OpenForm({ onOpened }: { onOpened: (o: Opened) => void }) {
       <form class="open-card" onSubmit={submit} aria-describedby="privacy">
         <h1>Signal backup viewer</h1>
         <p id="privacy" class="sub">
-          Everything happens in this page: the backup is read from your disk and nothing is uploaded. The recovery key is
-          kept in memory only, and forgotten when you close the backup or the tab.
+          Everything happens in this page: the backup is read from your disk and nothing is uploaded. The recovery key
+          is kept in memory only, and forgotten when you close the backup or the tab.
         </p>
         <div class="field">
           <label for="folder">Backup folder</label>
@@ -109,7 +123,7 @@ function OpenForm({ onOpened }: { onOpened: (o: Opened) => void }) {
             id="folder"
             type="file"
             // @ts-expect-error webkitdirectory is not in Preact's attribute types
-            webkitdirectory=""
+            webkitdirectory={true}
             multiple
             onChange={onFolder}
             disabled={busy}
@@ -147,9 +161,25 @@ function OpenForm({ onOpened }: { onOpened: (o: Opened) => void }) {
         <details class="field" open={picked?.kind === 'file'}>
           <summary>Account details (for a backup file)</summary>
           <label for="aci">Account ID (ACI)</label>
-          <input id="aci" type="text" autocomplete="off" spellcheck={false} value={aci} onInput={(e) => setAci((e.currentTarget as HTMLInputElement).value)} disabled={busy} />
+          <input
+            id="aci"
+            type="text"
+            autocomplete="off"
+            spellcheck={false}
+            value={aci}
+            onInput={(e) => setAci((e.currentTarget as HTMLInputElement).value)}
+            disabled={busy}
+          />
           <label for="token">Forward-secrecy token (hex)</label>
-          <input id="token" type="password" autocomplete="off" spellcheck={false} value={token} onInput={(e) => setToken((e.currentTarget as HTMLInputElement).value)} disabled={busy} />
+          <input
+            id="token"
+            type="password"
+            autocomplete="off"
+            spellcheck={false}
+            value={token}
+            onInput={(e) => setToken((e.currentTarget as HTMLInputElement).value)}
+            disabled={busy}
+          />
         </details>
         <button type="submit" class="primary" disabled={busy}>
           Open
@@ -158,7 +188,9 @@ function OpenForm({ onOpened }: { onOpened: (o: Opened) => void }) {
           <div class="progress">
             <progress aria-label="Progress" max={1} value={progress.fraction} />
             <div class="sub">
-              {progress.phase === 'verify' ? 'Checking the backup (MAC)…' : `Decrypting and indexing… ${progress.messages.toLocaleString()} messages`}
+              {progress.phase === 'verify'
+                ? 'Checking the backup (MAC)…'
+                : `Decrypting and indexing… ${progress.messages.toLocaleString()} messages`}
             </div>
           </div>
         )}
@@ -187,7 +219,14 @@ function focusSibling(e: KeyboardEvent) {
   const i = buttons.indexOf(e.target as HTMLButtonElement);
   if (i < 0) return;
   e.preventDefault();
-  const j = e.key === 'Home' ? 0 : e.key === 'End' ? buttons.length - 1 : e.key === 'ArrowDown' ? Math.min(buttons.length - 1, i + 1) : Math.max(0, i - 1);
+  const j =
+    e.key === 'Home'
+      ? 0
+      : e.key === 'End'
+        ? buttons.length - 1
+        : e.key === 'ArrowDown'
+          ? Math.min(buttons.length - 1, i + 1)
+          : Math.max(0, i - 1);
   buttons[j]?.focus();
 }
 
@@ -260,7 +299,13 @@ function Viewer({ opened, onClose }: { opened: Opened; onClose: () => void }) {
           <ul class="chats" aria-label="Chats">
             {chats.map((c) => (
               <li key={c.id}>
-                <button type="button" class="chat-item" aria-current={c.id === selected ? 'true' : undefined} onClick={() => openChat(c.id)} onKeyDown={focusSibling}>
+                <button
+                  type="button"
+                  class="chat-item"
+                  aria-current={c.id === selected ? 'true' : undefined}
+                  onClick={() => openChat(c.id)}
+                  onKeyDown={focusSibling}
+                >
                   <Avatar name={c.title} />
                   <span class="chat-text">
                     <span class="chat-top">
@@ -288,7 +333,12 @@ function Viewer({ opened, onClose }: { opened: Opened; onClose: () => void }) {
             {hits.hits.length === 0 ? <li class="sub empty">No messages found.</li> : null}
             {hits.hits.map((h) => (
               <li key={`${h.chatId}:${h.index}`}>
-                <button type="button" class="chat-item" onClick={() => openChat(h.chatId, h.index)} onKeyDown={focusSibling}>
+                <button
+                  type="button"
+                  class="chat-item"
+                  onClick={() => openChat(h.chatId, h.index)}
+                  onKeyDown={focusSibling}
+                >
                   <Avatar name={h.chatTitle} />
                   <span class="chat-text">
                     <span class="chat-top">
@@ -325,7 +375,15 @@ function Viewer({ opened, onClose }: { opened: Opened; onClose: () => void }) {
                 Export as HTML
               </button>
             </header>
-            <MessageList key={chat.id} client={client} ctx={ctx} chatId={chat.id} count={chat.count} group={chat.kind === 'group'} jump={jump} />
+            <MessageList
+              key={chat.id}
+              client={client}
+              ctx={ctx}
+              chatId={chat.id}
+              count={chat.count}
+              group={chat.kind === 'group'}
+              jump={jump}
+            />
           </>
         )}
       </section>

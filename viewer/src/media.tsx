@@ -27,10 +27,15 @@ function box(a: ExportAttachment, audio: boolean): { width: number; height: numb
 }
 
 /** Whether the medium can be shown: the folder has media and the pointer names a local file. */
-const available = (a: ExportAttachment, ctx: MediaContext) => ctx.hasMedia && a.present && a.localFileName !== undefined;
+const available = (a: ExportAttachment, ctx: MediaContext) =>
+  ctx.hasMedia && a.present && a.localFileName !== undefined;
 
 export function Missing({ a, ctx }: { a: ExportAttachment; ctx: MediaContext }) {
-  const why = !a.present ? 'not in the backup' : ctx.hasMedia ? 'not in the backup folder' : 'media are not in a backup file';
+  const why = !a.present
+    ? 'not in the backup'
+    : ctx.hasMedia
+      ? 'not in the backup folder'
+      : 'media are not in a backup file';
   return (
     <div class="file missing">
       📎 {attachmentLabel(a)}
@@ -40,7 +45,15 @@ export function Missing({ a, ctx }: { a: ExportAttachment; ctx: MediaContext }) 
 }
 
 /** An image, video or audio player whose bytes are fetched from the worker while it is in view. */
-export function InlineMedia({ a, ctx, kind }: { a: ExportAttachment; ctx: MediaContext; kind: 'image' | 'video' | 'audio' }) {
+export function InlineMedia({
+  a,
+  ctx,
+  kind,
+}: {
+  a: ExportAttachment;
+  ctx: MediaContext;
+  kind: 'image' | 'video' | 'audio';
+}) {
   const ref = useRef<HTMLDivElement>(null);
   const [url, setUrl] = useState<string | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
@@ -113,7 +126,12 @@ export function InlineMedia({ a, ctx, kind }: { a: ExportAttachment; ctx: MediaC
         <video src={url} controls preload="metadata" aria-label={label} width={size.width} height={size.height} />
       ) : (
         // biome-ignore lint/a11y/useMediaCaption: a backup has no caption tracks
-        <audio src={url} controls preload="metadata" aria-label={a.flag === 'voice-message' ? 'Voice message' : label} />
+        <audio
+          src={url}
+          controls
+          preload="metadata"
+          aria-label={a.flag === 'voice-message' ? 'Voice message' : label}
+        />
       )}
     </div>
   );
@@ -164,8 +182,31 @@ export function Attachment({ a, ctx }: { a: ExportAttachment; ctx: MediaContext 
   if (!available(a, ctx)) return <Missing a={a} ctx={ctx} />;
   const type = a.contentType ?? '';
   const caption = a.caption === undefined ? null : <div class="caption">{a.caption}</div>;
-  if (type.startsWith('image/')) return (<><InlineMedia a={a} ctx={ctx} kind="image" />{caption}</>);
-  if (type.startsWith('video/')) return (<><InlineMedia a={a} ctx={ctx} kind="video" />{caption}</>);
-  if (type.startsWith('audio/')) return (<><InlineMedia a={a} ctx={ctx} kind="audio" />{caption}</>);
-  return (<><FileDownload a={a} ctx={ctx} />{caption}</>);
+  if (type.startsWith('image/'))
+    return (
+      <>
+        <InlineMedia a={a} ctx={ctx} kind="image" />
+        {caption}
+      </>
+    );
+  if (type.startsWith('video/'))
+    return (
+      <>
+        <InlineMedia a={a} ctx={ctx} kind="video" />
+        {caption}
+      </>
+    );
+  if (type.startsWith('audio/'))
+    return (
+      <>
+        <InlineMedia a={a} ctx={ctx} kind="audio" />
+        {caption}
+      </>
+    );
+  return (
+    <>
+      <FileDownload a={a} ctx={ctx} />
+      {caption}
+    </>
+  );
 }

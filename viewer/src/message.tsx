@@ -11,6 +11,7 @@ const WRAP: Record<TextRange['style'], (c: ComponentChildren, key: number) => Co
   strikethrough: (c, k) => <s key={k}>{c}</s>,
   monospace: (c, k) => <code key={k}>{c}</code>,
   spoiler: (c, k) => (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a spoiler is revealed on focus, so the keyboard must reach it
     <span class="spoiler" tabIndex={0} key={k}>
       {c}
     </span>
@@ -44,7 +45,11 @@ export function Text({ t }: { t: FormattedText }) {
 
 function Quote({ m }: { m: ExportMessage }) {
   const q = m.quote!;
-  const what = q.text?.text ?? (q.attachments[0]?.fileName ?? q.attachments[0]?.contentType ?? (q.type === 'poll' ? 'Poll' : q.type === 'view-once' ? 'View-once media' : 'Original message not found'));
+  const what =
+    q.text?.text ??
+    q.attachments[0]?.fileName ??
+    q.attachments[0]?.contentType ??
+    (q.type === 'poll' ? 'Poll' : q.type === 'view-once' ? 'View-once media' : 'Original message not found');
   return (
     <blockquote class="quote">
       <div class="quote-author">{q.author.name}</div>
@@ -86,7 +91,9 @@ function Body({ m, ctx }: { m: ExportMessage; ctx: MediaContext }) {
   if (m.kind === 'deleted' || m.kind === 'admin-deleted') {
     parts.push(
       <div class="text deleted" key="d">
-        {m.kind === 'admin-deleted' ? `This message was deleted by ${m.deletedBy?.name ?? 'an admin'}.` : 'This message was deleted.'}
+        {m.kind === 'admin-deleted'
+          ? `This message was deleted by ${m.deletedBy?.name ?? 'an admin'}.`
+          : 'This message was deleted.'}
       </div>,
     );
     return <>{parts}</>;
@@ -103,7 +110,12 @@ function Body({ m, ctx }: { m: ExportMessage; ctx: MediaContext }) {
     const img = m.sticker.image;
     parts.push(
       img !== undefined && ctx.hasMedia && img.present && img.localFileName !== undefined ? (
-        <InlineMedia a={{ ...img, fileName: img.fileName ?? `Sticker ${m.sticker.emoji ?? ''}`.trim(), width: 160, height: 160 }} ctx={ctx} kind="image" key="s" />
+        <InlineMedia
+          a={{ ...img, fileName: img.fileName ?? `Sticker ${m.sticker.emoji ?? ''}`.trim(), width: 160, height: 160 }}
+          ctx={ctx}
+          kind="image"
+          key="s"
+        />
       ) : (
         <div class="sticker" key="s" role="img" aria-label={`Sticker ${m.sticker.emoji ?? ''}`.trim()}>
           {m.sticker.emoji ?? '🏷'}
@@ -138,8 +150,18 @@ function Body({ m, ctx }: { m: ExportMessage; ctx: MediaContext }) {
       </div>,
     );
   }
-  if (m.giftBadge !== undefined) parts.push(<div class="card" key="g">🎁 Gift badge · {m.giftBadge.state}</div>);
-  if (m.emoji !== undefined && m.kind === 'story-reply') parts.push(<div class="sticker" key="se">{m.emoji}</div>);
+  if (m.giftBadge !== undefined)
+    parts.push(
+      <div class="card" key="g">
+        🎁 Gift badge · {m.giftBadge.state}
+      </div>,
+    );
+  if (m.emoji !== undefined && m.kind === 'story-reply')
+    parts.push(
+      <div class="sticker" key="se">
+        {m.emoji}
+      </div>,
+    );
   if (m.text !== undefined && m.text.text !== '') {
     parts.push(
       <div class="text" key="t">
@@ -178,11 +200,12 @@ export function MessageRow({
       {clock(m.sentMs)}
     </time>
   );
-  const separator = day === undefined ? null : (
-    <div class="day" role="separator" aria-label={day}>
-      <span>{day}</span>
-    </div>
-  );
+  const separator =
+    day === undefined ? null : (
+      <div class="day">
+        <span>{day}</span>
+      </div>
+    );
   if (m.kind === 'update') {
     return (
       <>

@@ -74,7 +74,7 @@ export function MessageList({ client, ctx, chatId, count, group, jump }: ListPro
       s.loading.add(b);
       void client.messages(chatId, b, Math.min(count, b + BLOCK)).then(({ start, items }) => {
         s.loading.delete(b);
-        items.forEach((m, i) => s.cache.set(start + i, m));
+        for (const [i, m] of items.entries()) s.cache.set(start + i, m);
         if (s.cache.size > MAX_CACHED) {
           const keep = s.anchor.index;
           for (const k of s.cache.keys()) {
@@ -142,7 +142,12 @@ export function MessageList({ client, ctx, chatId, count, group, jump }: ListPro
   for (let i = first; i <= last; i++) {
     const m = s.cache.get(i);
     const prev = i > 0 ? s.cache.get(i - 1) : undefined;
-    const day = m === undefined ? undefined : i === 0 || (prev !== undefined && dayKey(prev.sentMs) !== dayKey(m.sentMs)) ? dayLabel(m.sentMs) : undefined;
+    const day =
+      m === undefined
+        ? undefined
+        : i === 0 || (prev !== undefined && dayKey(prev.sentMs) !== dayKey(m.sentMs))
+          ? dayLabel(m.sentMs)
+          : undefined;
     rows.push(
       <div class="row" data-index={i} key={i} style={{ transform: `translateY(${off[i]}px)` }}>
         {m === undefined ? (
@@ -154,6 +159,7 @@ export function MessageList({ client, ctx, chatId, count, group, jump }: ListPro
     );
   }
   return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: the message pane scrolls with the keyboard (arrows, Page Up/Down)
     <div class="log" role="log" aria-label="Messages" tabIndex={0} ref={scroller} onScroll={onScroll}>
       <div class="log-inner" style={{ height: `${off[count]}px` }}>
         {rows}

@@ -155,7 +155,11 @@ async function open(source: OpenSource, key: OpenKey): Promise<void> {
   let frames: AsyncIterable<Frame>;
   let snapshot: string | undefined;
   let selfAci: string | undefined = aci;
-  let attachmentNames: ((p: import('../../src/frames/schema.js').FilePointer) => { mediaName: string; localFileName?: string } | undefined) | undefined;
+  let attachmentNames:
+    | ((
+        p: import('../../src/frames/schema.js').FilePointer,
+      ) => { mediaName: string; localFileName?: string } | undefined)
+    | undefined;
   if (source.kind === 'folder') {
     const found = findBackupFolder(source.files);
     const storage = counting(new BlobStorage(found.files), progress);
@@ -186,7 +190,9 @@ async function open(source: OpenSource, key: OpenKey): Promise<void> {
         key: {
           recoveryKey: key.recoveryKey,
           aci: aci ?? '',
-          ...(key.fsToken === undefined || key.fsToken.trim() === '' ? {} : { forwardSecrecyToken: hexToBytes(key.fsToken) }),
+          ...(key.fsToken === undefined || key.fsToken.trim() === ''
+            ? {}
+            : { forwardSecrecyToken: hexToBytes(key.fsToken) }),
         },
       },
     );
@@ -342,7 +348,9 @@ async function exportChat(chatId: string): Promise<{ blob: Blob; name: string }>
   for (const ch of archive.finish()) add(ch.path, ch.text);
   for (const [path, parts] of text) files[path] = enc.encode(parts.join(''));
   const zip = zipSync(
-    Object.fromEntries(Object.entries(files).map(([k, v]) => [k, [v, { level: k.endsWith('.html') || k.endsWith('.css') ? 6 : 0 }]])),
+    Object.fromEntries(
+      Object.entries(files).map(([k, v]) => [k, [v, { level: k.endsWith('.html') || k.endsWith('.css') ? 6 : 0 }]]),
+    ),
   );
   return { blob: new Blob([zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }), name: `${dir}.zip` };
 }

@@ -34,7 +34,8 @@ http://127.0.0.1 only, prints its address and opens it in the browser. Ctrl-C st
     let port = 0;
     if (values.port !== undefined) {
       port = Number(values.port);
-      if (!/^\d+$/.test(values.port) || port < 1 || port > 65535) throw new UsageError('--port: expected a number 1-65535');
+      if (!/^\d+$/.test(values.port) || port < 1 || port > 65535)
+        throw new UsageError('--port: expected a number 1-65535');
     }
     let server: Awaited<ReturnType<typeof startViewServer>>;
     try {
