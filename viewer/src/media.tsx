@@ -22,7 +22,8 @@ function box(a: ExportAttachment, audio: boolean): { width: number; height: numb
   const w = a.width ?? 0;
   const h = a.height ?? 0;
   if (w <= 0 || h <= 0) return { width: 240, height: 180 };
-  const scale = Math.min(1, MAX_W / w, MAX_H / h);
+  // Small pictures are shown at up to 200 px (a chat app does not show a thumbnail-sized photo).
+  const scale = Math.min(MAX_W / w, MAX_H / h, Math.max(1, 200 / Math.max(w, h)));
   return { width: Math.max(48, Math.round(w * scale)), height: Math.max(48, Math.round(h * scale)) };
 }
 
