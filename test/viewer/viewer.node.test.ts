@@ -6,12 +6,15 @@
  * backup in Node (openLocalSnapshot + the export model), not from the page.
  */
 
-import { cp, mkdtemp, open, readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { cp, mkdtemp, open, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { strFromU8, unzipSync } from 'fflate';
 import { buildViewer } from '../../scripts/build-viewer.js';
+import { chatDirectoryName, escapeHtml, formattedTextToHtml } from '../../src/export/html.js';
 import { type ExportChat, type ExportMessage, exportRecords } from '../../src/export/model.js';
 import { decodeFrame } from '../../src/frames/codec.js';
 import { openLocalSnapshot } from '../../src/incremental/localRead.js';
@@ -40,6 +43,22 @@ async function libraryOpen(folder: string, recoveryKey: string): Promise<string 
   } catch (e) {
     return (e as Error).message;
   }
+}
+
+/** The chat whose last photo (a PNG the folder holds) is nearest its end. */
+function chatWithPhoto() {
+  return chats
+    .map((c) => {
+      const list = messages.get(c.id)!;
+      let i = list.length - 1;
+      while (
+        i >= 0 &&
+        !list[i]!.attachments.some((a) => a.contentType === 'image/png' && a.localFileName !== undefined)
+      )
+        i--;
+      return { chat: c, fromEnd: i < 0 ? Number.POSITIVE_INFINITY : list.length - i, message: list[i] };
+    })
+    .sort((a, b) => a.fromEnd - b.fromEnd)[0]!;
 }
 
 const utcClock = (ms: number) => new Date(ms).toISOString().slice(11, 16);
@@ -76,6 +95,22 @@ beforeAll(async () => {
     ],
   });
   context = await browser.newContext({ timezoneId: 'UTC', locale: 'en-GB', viewport: { width: 1200, height: 800 } });
+  // Tracks the page's live blob: URLs, to check that they are revoked when media leave the view.
+  await context.addInitScript(() => {
+    const live = new Set<string>();
+    (globalThis as unknown as { liveBlobUrls: Set<string> }).liveBlobUrls = live;
+    const create = URL.createObjectURL.bind(URL);
+    const revoke = URL.revokeObjectURL.bind(URL);
+    URL.createObjectURL = (o: Blob | MediaSource) => {
+      const url = create(o);
+      live.add(url);
+      return url;
+    };
+    URL.revokeObjectURL = (url: string) => {
+      live.delete(url);
+      revoke(url);
+    };
+  });
   await context.route('**/*', (route) => {
     const url = new URL(route.request().url());
     if (url.origin !== new URL(server.url).origin) {
@@ -151,18 +186,7 @@ describe('viewer', () => {
       expect(await log.getByRole('article').last().textContent()).toContain(lastText.slice(0, 40));
 
     // A chat with a photo near its end: scroll up until the image is decoded.
-    const withImage = chats
-      .map((c) => {
-        const list = messages.get(c.id)!;
-        let i = list.length - 1;
-        while (
-          i >= 0 &&
-          !list[i]!.attachments.some((a) => a.contentType === 'image/png' && a.localFileName !== undefined)
-        )
-          i--;
-        return { chat: c, fromEnd: i < 0 ? Infinity : list.length - i, message: list[i] };
-      })
-      .sort((a, b) => a.fromEnd - b.fromEnd)[0]!;
+    const withImage = chatWithPhoto();
     expect(withImage.message).toBeDefined();
     await items.filter({ hasText: withImage.chat.title }).first().getByRole('button').click();
     await page.getByRole('heading', { name: withImage.chat.title }).waitFor();
@@ -180,6 +204,21 @@ describe('viewer', () => {
     expect(decoded!.width).toBeGreaterThan(0);
     expect(decoded!.src.startsWith('blob:')).toBe(true);
     expect(decoded!.alt).not.toBe('');
+    const liveBlobs = () =>
+      page.evaluate(() => [...(globalThis as unknown as { liveBlobUrls: Set<string> }).liveBlobUrls]);
+    expect(await liveBlobs()).toContain(decoded!.src);
+    // Another chat: the media of the first leave the view and their URLs are revoked.
+    const other = chats.find(
+      (c) => c.id !== withImage.chat.id && messages.get(c.id)!.every((m) => m.attachments.length === 0),
+    );
+    if (other !== undefined) {
+      await items.filter({ hasText: other.title }).first().getByRole('button').click();
+      await page.getByRole('heading', { name: other.title }).waitFor();
+      await expect.poll(liveBlobs, { timeout: 5_000 }).toEqual([]);
+    } else {
+      await page.getByRole('button', { name: 'Close' }).click();
+      await expect.poll(liveBlobs, { timeout: 5_000 }).toEqual([]);
+    }
     await page.close();
   });
 
@@ -202,6 +241,39 @@ describe('viewer', () => {
     const logBox = await page.getByRole('log', { name: 'Messages' }).boundingBox();
     expect(box!.y).toBeGreaterThanOrEqual(logBox!.y - 1);
     expect(box!.y).toBeLessThan(logBox!.y + logBox!.height);
+    await page.close();
+  });
+
+  it('exports one chat as the HTML archive, with its media', async () => {
+    const page = await openPage();
+    await openFolder(page, fixture.folder, fixture.account.recoveryKey);
+    const { chat, message } = chatWithPhoto();
+    await chatList(page).getByRole('listitem').filter({ hasText: chat.title }).first().getByRole('button').click();
+    await page.getByRole('heading', { name: chat.title }).waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 30_000 }),
+      page.getByRole('button', { name: 'Export as HTML' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`${chatDirectoryName(chat)}.zip`);
+    const files = unzipSync(new Uint8Array(await readFile((await download.path())!)));
+    expect(Object.keys(files)).toContain('index.html');
+    expect(Object.keys(files)).toContain('style.css');
+    const pages = Object.keys(files)
+      .filter((f) => f.startsWith(`${chatDirectoryName(chat)}/page-`))
+      .map((f) => strFromU8(files[f]!))
+      .join('');
+    const last = messages.get(chat.id)!.at(-1)!;
+    expect(pages).toContain(
+      last.text === undefined ? escapeHtml(last.update?.text ?? '') : formattedTextToHtml(last.text),
+    );
+    // The photo is in the zip, byte for byte (its SHA-256 is the pointer's plaintextHash).
+    const photo = message!.attachments.find((a) => a.contentType === 'image/png')!;
+    const found = Object.entries(files).find(
+      ([name, bytes]) =>
+        name.endsWith('.png') && createHash('sha256').update(bytes).digest('hex') === photo.plaintextHash,
+    );
+    expect(found).toBeDefined();
+    expect(pages).toContain(`src="${escapeHtml(`../${found![0].split('/').map(encodeURIComponent).join('/')}`)}"`);
     await page.close();
   });
 

@@ -171,6 +171,9 @@ async function open(source: OpenSource, key: OpenKey): Promise<void> {
     frames = decoded(local.frames);
   } else {
     const file = source.file;
+    if (aci === undefined) {
+      throw new TypeError("a backup file needs the account's ACI (and, for a modern file, its forward-secrecy token)");
+    }
     let read = 0;
     const total = 2 * file.size;
     const reader = await BackupReader.open(
@@ -189,7 +192,7 @@ async function open(source: OpenSource, key: OpenKey): Promise<void> {
       {
         key: {
           recoveryKey: key.recoveryKey,
-          aci: aci ?? '',
+          aci,
           ...(key.fsToken === undefined || key.fsToken.trim() === ''
             ? {}
             : { forwardSecrecyToken: hexToBytes(key.fsToken) }),
