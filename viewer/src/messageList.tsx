@@ -16,6 +16,8 @@ const ESTIMATE = 64;
 const OVERSCAN = 600;
 const BLOCK = 100;
 const MAX_CACHED = 3000;
+/** Space under the last message (its reactions hang below the bubble). */
+const BOTTOM = 16;
 
 export interface ListProps {
   client: ViewerClient;
@@ -99,7 +101,7 @@ export function MessageList({ client, ctx, chatId, count, group, jump }: ListPro
   const el = scroller.current;
   const viewHeight = el?.clientHeight ?? 800;
   const off = offsets();
-  const top = s.atBottom ? Math.max(0, off[count]! - viewHeight) : off[s.anchor.index]! + s.anchor.delta;
+  const top = s.atBottom ? Math.max(0, off[count]! + BOTTOM - viewHeight) : off[s.anchor.index]! + s.anchor.delta;
   const first = count === 0 ? 0 : indexAt(Math.max(0, top - OVERSCAN));
   const last = count === 0 ? -1 : indexAt(top + viewHeight + OVERSCAN);
   load(first, last + 1);
@@ -118,7 +120,7 @@ export function MessageList({ client, ctx, chatId, count, group, jump }: ListPro
     }
     if (changed) s.dirty = true;
     const o = offsets();
-    const want = s.atBottom ? o[count]! - node.clientHeight : o[s.anchor.index]! + s.anchor.delta;
+    const want = s.atBottom ? o[count]! + BOTTOM - node.clientHeight : o[s.anchor.index]! + s.anchor.delta;
     if (Math.abs(node.scrollTop - want) > 1) {
       node.scrollTop = want;
       s.lastSet = node.scrollTop;
@@ -134,7 +136,7 @@ export function MessageList({ client, ctx, chatId, count, group, jump }: ListPro
     s.lastSet = Number.NaN;
     const i = indexAt(st);
     s.anchor = { index: i, delta: st - offsets()[i]! };
-    s.atBottom = st + node.clientHeight >= offsets()[count]! - 2;
+    s.atBottom = st + node.clientHeight >= offsets()[count]! + BOTTOM - 2;
     rerender();
   };
 
@@ -161,7 +163,7 @@ export function MessageList({ client, ctx, chatId, count, group, jump }: ListPro
   return (
     // biome-ignore lint/a11y/noNoninteractiveTabindex: the message pane scrolls with the keyboard (arrows, Page Up/Down)
     <div class="log" role="log" aria-label="Messages" tabIndex={0} ref={scroller} onScroll={onScroll}>
-      <div class="log-inner" style={{ height: `${off[count]}px` }}>
+      <div class="log-inner" style={{ height: `${off[count]! + BOTTOM}px` }}>
         {rows}
       </div>
     </div>
