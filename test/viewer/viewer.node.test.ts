@@ -277,6 +277,58 @@ describe('viewer', () => {
     await page.close();
   });
 
+  it('is keyboard navigable, and plays a voice note', async () => {
+    const page = await openPage();
+    await page.getByLabel('Backup folder').setInputFiles(fixture.folder);
+    await page.getByLabel('Recovery key').fill(fixture.account.recoveryKey);
+    await page.getByLabel('Recovery key').press('Enter');
+    const buttons = chatList(page).getByRole('button');
+    await expect.poll(() => buttons.count(), { timeout: 30_000 }).toBe(chats.length);
+    await buttons.first().focus();
+    await page.keyboard.press('ArrowDown');
+    const second = (await buttons.nth(1).locator('.chat-title').textContent())!;
+    expect(await page.evaluate(() => document.activeElement?.querySelector('.chat-title')?.textContent)).toBe(second);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: second }).waitFor();
+
+    // The chat whose last voice note is nearest its end.
+    const withAudio = chats
+      .map((c) => {
+        const list = messages.get(c.id)!;
+        let i = list.length - 1;
+        while (
+          i >= 0 &&
+          !list[i]!.attachments.some((a) => a.contentType === 'audio/wav' && a.localFileName !== undefined)
+        )
+          i--;
+        return { chat: c, fromEnd: i < 0 ? Number.POSITIVE_INFINITY : list.length - i };
+      })
+      .sort((a, b) => a.fromEnd - b.fromEnd)[0]!;
+    expect(withAudio.fromEnd).toBeLessThan(Number.POSITIVE_INFINITY);
+    await chatList(page)
+      .getByRole('listitem')
+      .filter({ hasText: withAudio.chat.title })
+      .first()
+      .getByRole('button')
+      .click();
+    await page.getByRole('heading', { name: withAudio.chat.title }).waitFor();
+    const duration = await page.evaluate(`(async () => {
+      const log = document.querySelector('[role="log"]');
+      for (let step = 0; step < 200; step++) {
+        const audio = [...log.querySelectorAll('audio')].find((a) => a.src.startsWith('blob:'));
+        if (audio !== undefined) {
+          if (audio.readyState < 1) await new Promise((r) => { audio.onloadedmetadata = r; audio.onerror = r; });
+          return audio.duration;
+        }
+        if (step % 4 === 3) log.scrollTop = Math.max(0, log.scrollTop - 500);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return -1;
+    })()`);
+    expect(duration).toBeGreaterThan(0);
+    await page.close();
+  });
+
   it('opens the remote-style file with the recovery key, ACI and token', async () => {
     const page = await openPage();
     await page.getByLabel('Or a backup file').setInputFiles(fixture.file!);
