@@ -35,6 +35,7 @@ const COMMAND_MODULES: Record<string, [load: () => Promise<Record<string, Comman
   'local list': [() => import('./commands/incremental.js'), 'localList'],
   'local restore': [() => import('./commands/incremental.js'), 'localRestore'],
   merge: [() => import('./commands/merge.js'), 'merge'],
+  view: [() => import('./commands/view.js'), 'view'],
 };
 
 /** The names of every command, in the order `sbackup --help` lists them. */
