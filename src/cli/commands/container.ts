@@ -2,7 +2,7 @@
 
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { openBackup } from '../../container/reader.js';
+import { openBackupBytes } from '../../container/reader.js';
 import { BackupError } from '../../errors.js';
 import type { BackupMetadata } from '../../keys/metadata.js';
 import { fileSource } from '../../node/file.js';
@@ -169,13 +169,14 @@ created 0600 (a replaced file keeps its mode, made no looser than 0600); - write
       output,
       { plaintext: true, inputs: [input], noClobber: values['no-clobber'], ctx },
       async (out) => {
-        const backup = await openBackup(source, { key, ...limits });
-        await out.writeDelimited(backup.backupInfo);
-        let n = 0;
-        for await (const f of backup.frames) {
-          // Buffered by bytes, prefixes included: a million empty frames are a few writes.
-          await out.writeDelimited(f);
-          if (++n % 4096 === 0) bar.update(Math.min(0.99, n / (n + 4096)));
+        // The output is the delimited plaintext itself: copied chunk by chunk once its framing
+        // and the limits are checked (the same checks and errors as reading frame by frame).
+        const backup = await openBackupBytes(source, { key, ...limits });
+        let written = 0;
+        for await (const chunk of backup.bytes) {
+          await out.write(chunk);
+          written += chunk.length;
+          bar.update(Math.min(0.99, written / (written + 2 ** 24)));
         }
       },
     );
