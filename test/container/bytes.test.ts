@@ -16,11 +16,12 @@ import { encodeVarint } from '../../src/internal/wire.js';
 import { joinDelimited } from '../helpers/delimited.js';
 import { chunked, delimited, gz, handBuilt, INFO, KEY, OTHER_KEY, readAll, sampleFrames } from './helpers.js';
 
-type Outcome =
+type Outcome = { chunks?: number; released?: number } & (
   | { ok: true; bytes: Uint8Array }
-  | { ok: false; code: string; message: string; details: unknown; released?: number };
+  | { ok: false; code: string; message: string; details: unknown }
+);
 
-function failure(e: unknown): Outcome {
+function failure(e: unknown): Extract<Outcome, { ok: false }> {
   if (!isBackupError(e)) throw e;
   return { ok: false, code: e.code, message: e.message, details: e.details };
 }
@@ -32,11 +33,7 @@ async function viaMessages(source: Parameters<typeof readAll>[0], maxFrameBytes?
 }
 
 /** The byte path. */
-async function viaBytes(
-  source: Parameters<typeof readAll>[0],
-  maxFrameBytes?: number,
-  key = KEY,
-): Promise<Outcome & { chunks?: number }> {
+async function viaBytes(source: Parameters<typeof readAll>[0], maxFrameBytes?: number, key = KEY): Promise<Outcome> {
   const parts: Uint8Array[] = [];
   try {
     const b = await openBackupBytes(source, { key, ...(maxFrameBytes === undefined ? {} : { maxFrameBytes }) });
