@@ -183,15 +183,35 @@ export class FrameScanner {
     }
     /** Start of the bytes not yet handed out. */
     let from = pos;
+    const end = chunk.length;
     for (;;) {
       if (this.remaining > 0) {
-        const take = Math.min(this.remaining, chunk.length - pos);
+        const take = Math.min(this.remaining, end - pos);
         this.remaining -= take;
         pos += take;
         if (this.remaining > 0) break;
         this.count++;
       }
-      if (pos >= chunk.length) break;
+      if (pos >= end) break;
+      // Fast path: a one- or two-byte prefix inside the chunk (every frame under 16 KiB), with
+      // the limit check of `begin` inlined; anything else goes through readVarint32.
+      const b0 = chunk[pos]!;
+      if (b0 < 0x80 || (pos + 1 < end && chunk[pos + 1]! < 0x80 && chunk[pos + 1]! !== 0)) {
+        const value = b0 < 0x80 ? b0 : (b0 & 0x7f) | (chunk[pos + 1]! << 7);
+        if (value > this.maxFrameBytes) throw frameTooLarge(this.count, base + pos, value, this.maxFrameBytes);
+        this.start = base + pos;
+        this.length = value;
+        this.remaining = value;
+        pos += b0 < 0x80 ? 1 : 2;
+        if (value === 0) this.count++;
+        else if (pos + value < end) {
+          // The whole message is in the chunk: skip it at once.
+          pos += value;
+          this.remaining = 0;
+          this.count++;
+        }
+        continue;
+      }
       const v = readVarint32(chunk, pos);
       if (!v.ok) {
         if (v.reason === 'truncated') {
