@@ -5,17 +5,8 @@
  */
 
 import { BackupError } from '../errors.js';
+import type { BlobLike } from '../internal/stream.js';
 import type { BackupStorage, StorageEntry } from './storage.js';
-
-/** What a blob storage needs of a file: its size and a way to read it (a `Blob` or `File`). */
-export interface BlobLike {
-  /** Size in bytes. */
-  readonly size: number;
-  /** A copy of a byte range. */
-  slice(start?: number, end?: number): BlobLike;
-  /** The whole content. */
-  arrayBuffer(): Promise<ArrayBuffer>;
-}
 
 /** Bytes read per chunk when a file is streamed. */
 const CHUNK = 1 << 20;

@@ -70,3 +70,6 @@ export {
   temporaryName,
   temporaryTarget,
 } from './storage.js';
+
+// A read-only storage over Blobs (a browser's folder picker, the File System Access API)
+export { BlobStorage } from './blobStorage.js';

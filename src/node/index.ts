@@ -42,3 +42,6 @@ export {
   probeGrpc,
   probeGrpcServer,
 } from './grpcArchive.js';
+
+// `sbackup view`: the browser viewer's files served on 127.0.0.1 with its Content-Security-Policy
+export { startViewServer, VIEWER_CSP, type ViewServer, type ViewServerOptions, viewerDirectory } from './viewServer.js';
