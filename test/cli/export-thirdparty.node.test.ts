@@ -2,7 +2,7 @@
  * `sbackup chats` and `sbackup export` on a SignalBackups folder that sbackup did not write: the
  * folder, its snapshot, the frames (hand-made protobuf), the encrypted `main`, `metadata`, the
  * `files` list and the media are all built here with node:crypto and node:zlib from the layout
- * facts alone (docs: /work/shared/reference signal-backup-format.md §1-3, clients' notes §1, §4):
+ * layout facts alone (docs/format.md §1-§5 and §13, as Signal Android writes the folder):
  * AEP -> BackupKey -> BackupId -> legacy MessageBackupKey (HMAC key first), metadata with the
  * backup id under AES-256-CTR, `main` = IV ‖ AES-256-CBC(gzip(frames)) ‖ HMAC, media =
  * IV ‖ AES-256-CBC(padded plaintext) ‖ HMAC under the local key (AES key first), named
@@ -45,7 +45,7 @@ const len = (field: number, ...parts: (Buffer | string)[]) => {
 };
 const delimited = (msg: Buffer) => Buffer.concat([varint(msg.length), msg]);
 
-// --- keys (signal-backup-format.md §1, §2) -----------------------------------------------------
+// --- keys (docs/format.md §1, §2) -----------------------------------------------------------------
 
 const hkdf = (ikm: Buffer, info: Buffer | string, length: number) =>
   Buffer.from(hkdfSync('sha256', ikm, Buffer.alloc(0), typeof info === 'string' ? Buffer.from(info) : info, length));
@@ -148,7 +148,7 @@ function plaintextFrames(): Buffer {
   return Buffer.concat([delimited(info), ...frames.map(delimited)]);
 }
 
-/** The attachment padding of clients' notes §1: zeros up to max(541, floor(1.05^ceil(log_1.05(size)))). */
+/** The attachment padding Signal's clients use: zeros up to max(541, floor(1.05^ceil(log_1.05(size)))). */
 function padded(p: Buffer): Buffer {
   const size = Math.max(541, Math.floor(1.05 ** Math.ceil(Math.log(p.length) / Math.log(1.05))));
   return Buffer.concat([p, Buffer.alloc(size - p.length)]);
