@@ -38,3 +38,20 @@ export type {
   StoredMediaObject,
   UploadForm,
 } from './api.js';
+export { ArchiveClient, type ArchiveClientOptions, type RetryOptions } from './client.js';
+export { sourceLength, type TusUploadOptions, type TusUploadResult, tusUpload } from './upload.js';
+export { type CdnFetch, type CdnObject, type CdnReadOptions, type CdnResponse, cdnBackupUrl, cdnRead } from './cdn.js';
+export {
+  type DefaultTransferOptions,
+  defaultTransfer,
+  type HostedBackupOptions,
+  type HostedBackupProgress,
+  type HostedBackupReport,
+  type HostedMediaRequest,
+  type HostedMediaSource,
+  type HostedRestore,
+  type HostedRestoreOptions,
+  type HostedTransfer,
+  hostedBackup,
+  hostedRestore,
+} from './job.js';
