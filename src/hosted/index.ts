@@ -38,6 +38,19 @@ export type {
   StoredMediaObject,
   UploadForm,
 } from './api.js';
+// REST over Signal's chat WebSocket (the transport; Node's HTTP/2 connector is in sbackup/node)
+export type { ChatRequest, ChatResponse, ChatTransport } from './transport.js';
+export {
+  type ChatWebSocketOptions,
+  type ConnectChatWebSocketOptions,
+  chatTransportOverWebSocket,
+  connectChatWebSocket,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './websocket.js';
+export { RestArchiveApi, type RestArchiveApiOptions } from './rest.js';
+
+// The client, uploads, CDN reads and the whole job
 export { ArchiveClient, type ArchiveClientOptions, type RetryOptions } from './client.js';
 export { sourceLength, type TusUploadOptions, type TusUploadResult, tusUpload } from './upload.js';
 export { type CdnFetch, type CdnObject, type CdnReadOptions, type CdnResponse, cdnBackupUrl, cdnRead } from './cdn.js';
