@@ -34,6 +34,9 @@ const COMMAND_MODULES: Record<string, [load: () => Promise<Record<string, Comman
   'local verify': [() => import('./commands/incremental.js'), 'localVerify'],
   'local list': [() => import('./commands/incremental.js'), 'localList'],
   'local restore': [() => import('./commands/incremental.js'), 'localRestore'],
+  'hosted backup': [() => import('./commands/hosted.js'), 'hostedBackupCommand'],
+  'hosted restore': [() => import('./commands/hosted.js'), 'hostedRestoreCommand'],
+  'hosted status': [() => import('./commands/hosted.js'), 'hostedStatusCommand'],
 };
 
 /** The names of every command, in the order `sbackup --help` lists them. */

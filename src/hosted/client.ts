@@ -66,8 +66,11 @@ export interface ArchiveClientOptions {
   anonymous: ArchiveAnonymousApi;
   /** The BackupKey (32 bytes): the messages credential and its signing key. */
   backupKey: Uint8Array;
-  /** The media root key (32 bytes, `BackupInfo.mediaRootBackupKey`): the media credential and its signing key. */
-  mediaRootKey: Uint8Array;
+  /**
+   * The media root key (32 bytes, `BackupInfo.mediaRootBackupKey`): the media credential and its
+   * signing key. A restore may leave it out until it has read the backup ({@link ArchiveClient.setMediaRootKey}).
+   */
+  mediaRootKey?: Uint8Array;
   /** The account's ACI (UUID string or 16 bytes). */
   aci: Aci;
   /** The backup server's zero-knowledge public params (`backupServerPublicParams`). */
@@ -108,7 +111,8 @@ export class ArchiveClient {
   readonly #retries: number;
   readonly #baseDelay: number;
   readonly #maxDelay: number;
-  readonly #types: Record<BackupCredentialType, TypeState>;
+  readonly #types: { messages: TypeState; media?: TypeState };
+  readonly #aci: Uint8Array;
   #fetching: Promise<void> | undefined;
 
   /**
@@ -123,8 +127,8 @@ export class ArchiveClient {
       throw new TypeError('"anonymous" expected an object');
     }
     const backupKey = requireKey(options.backupKey, 'backupKey');
-    const mediaRootKey = requireKey(options.mediaRootKey, 'mediaRootKey');
     const aci = aciBytes(options.aci);
+    this.#aci = aci;
     this.#account = options.account;
     this.#anonymous = options.anonymous;
     this.#params =
@@ -140,22 +144,58 @@ export class ArchiveClient {
     this.#maxDelay = r.maxDelayMs ?? 30_000;
     if (!Number.isSafeInteger(this.#retries) || this.#retries < 0)
       throw new RangeError('"retry.retries" expected a non-negative integer');
-    const state = (key: Uint8Array): TypeState => ({
-      keys: deriveBackupIdKeyPair(key, aci),
-      context: BackupAuthCredentialRequestContext.create(key, aci),
+    this.#types = { messages: this.#state(backupKey) };
+    if (options.mediaRootKey !== undefined)
+      this.#types.media = this.#state(requireKey(options.mediaRootKey, 'mediaRootKey'));
+  }
+
+  #state(key: Uint8Array): TypeState {
+    return {
+      keys: deriveBackupIdKeyPair(key, this.#aci),
+      context: BackupAuthCredentialRequestContext.create(key, this.#aci),
       byDay: new Map(),
-    });
-    this.#types = { messages: state(backupKey), media: state(mediaRootKey) };
+    };
+  }
+
+  #type(type: BackupCredentialType): TypeState {
+    if (type === 'messages') return this.#types.messages;
+    if (this.#types.media === undefined) {
+      throw new TypeError('this client has no media root key yet: pass "mediaRootKey" or call setMediaRootKey()');
+    }
+    return this.#types.media;
+  }
+
+  /** Whether the client knows the media root key. */
+  get hasMediaRootKey(): boolean {
+    return this.#types.media !== undefined;
+  }
+
+  /**
+   * Gives the client the media root key (read from the backup's BackupInfo on a restore).
+   * @throws {TypeError} when another media root key was given before.
+   * @throws {RangeError} when `mediaRootKey` is not 32 bytes.
+   */
+  setMediaRootKey(mediaRootKey: Uint8Array): void {
+    const state = this.#state(requireKey(mediaRootKey, 'mediaRootKey'));
+    const known = this.#types.media;
+    if (known !== undefined) {
+      const a = known.context.backupId;
+      const b = state.context.backupId;
+      if (a.length !== b.length || a.some((x, i) => x !== b[i]))
+        throw new TypeError('the client already has another media root key');
+      return;
+    }
+    this.#types.media = state;
   }
 
   /** The 16-byte backup id of a credential type (messages by default): the server's name for the backup. */
   backupId(type: BackupCredentialType = 'messages'): Uint8Array {
-    return this.#types[type].context.backupId;
+    return this.#type(type).context.backupId;
   }
 
   /** The backup-id public key (33 bytes) the client registers for a credential type. */
   publicKey(type: BackupCredentialType = 'messages'): Uint8Array {
-    return this.#types[type].keys.publicKey.slice();
+    return this.#type(type).keys.publicKey.slice();
   }
 
   /**
@@ -165,10 +205,10 @@ export class ArchiveClient {
    */
   async credential(type: BackupCredentialType = 'messages'): Promise<BackupAuthCredential> {
     const day = this.#today();
-    const cached = this.#types[type].byDay.get(day);
+    const cached = this.#type(type).byDay.get(day);
     if (cached !== undefined) return cached;
     await this.#fetchCredentials();
-    const fetched = this.#types[type].byDay.get(day);
+    const fetched = this.#type(type).byDay.get(day);
     if (fetched === undefined) {
       throw new BackupError('SERVER_ERROR', `the server issued no ${type} credential for today`, {
         request: 'GET /v1/archives/auth',
@@ -189,7 +229,7 @@ export class ArchiveClient {
   async signedPresentation(type: BackupCredentialType): Promise<SignedPresentation> {
     const credential = await this.credential(type);
     const presentation = credential.present(this.#params, this.#random);
-    const signature = xeddsaSign(this.#types[type].keys.privateKey, presentation, this.#random);
+    const signature = xeddsaSign(this.#type(type).keys.privateKey, presentation, this.#random);
     return { presentation, signature };
   }
 
@@ -198,14 +238,15 @@ export class ArchiveClient {
    * call a fresh signed presentation on each attempt, and retries as the module comment says.
    */
   async call<T>(type: BackupCredentialType, fn: (auth: SignedPresentation) => Promise<T>): Promise<T> {
+    this.#type(type);
     await this.#register(type);
     return this.#retry(async () => fn(await this.signedPresentation(type)));
   }
 
-  /** Keeps the backup alive (both types). */
+  /** Keeps the backup alive (both types; messages only while the media root key is unknown). */
   async refresh(): Promise<void> {
     await this.call('messages', (a) => this.#anonymous.refresh(a));
-    await this.call('media', (a) => this.#anonymous.refresh(a));
+    if (this.hasMediaRootKey) await this.call('media', (a) => this.#anonymous.refresh(a));
   }
 
   /** Where the message backup lives. @throws {BackupError} `NOT_FOUND` when there is none. */
@@ -282,7 +323,7 @@ export class ArchiveClient {
   }
 
   #register(type: BackupCredentialType): Promise<void> {
-    const t = this.#types[type];
+    const t = this.#type(type);
     if (t.registered === undefined) {
       t.registered = this.#retry(async () =>
         this.#anonymous.setPublicKey(await this.signedPresentation(type), t.keys.publicKey.slice()),
@@ -312,16 +353,23 @@ export class ArchiveClient {
       issued = await get();
     } catch (e) {
       if (!isBackupError(e, 'NOT_FOUND')) throw e;
+      const media = this.#types.media;
+      if (media === undefined) {
+        throw new BackupError('NOT_FOUND', 'the account has no backup id yet (setting it needs the media root key)', {
+          ...e.details,
+          cause: e,
+        });
+      }
       await this.#retry(() =>
         this.#account.setBackupId({
           messagesBackupAuthCredentialRequest: this.#types.messages.context.getRequest(),
-          mediaBackupAuthCredentialRequest: this.#types.media.context.getRequest(),
+          mediaBackupAuthCredentialRequest: media.context.getRequest(),
         }),
       );
       issued = await get();
     }
     this.#receive('messages', issued.messages, start, end);
-    this.#receive('media', issued.media, start, end);
+    if (this.#types.media !== undefined) this.#receive('media', issued.media, start, end);
   }
 
   #receive(type: BackupCredentialType, list: readonly IssuedCredential[], start: number, end: number): void {
@@ -330,7 +378,7 @@ export class ArchiveClient {
         request: 'GET /v1/archives/auth',
       });
     }
-    const t = this.#types[type];
+    const t = this.#type(type);
     const byDay = new Map<number, BackupAuthCredential>();
     for (const c of list) {
       // Only days asked for: a credential for another day could tag this client.

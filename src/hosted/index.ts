@@ -68,3 +68,4 @@ export {
   hostedBackup,
   hostedRestore,
 } from './job.js';
+export { SIGNAL_BACKUP_SERVER_PUBLIC_PARAMS } from './params.js';

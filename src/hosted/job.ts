@@ -323,7 +323,7 @@ export async function hostedBackup(options: HostedBackupOptions): Promise<Hosted
 
 /** Options of {@link hostedRestore}. */
 export interface HostedRestoreOptions {
-  /** The archive client. */
+  /** The archive client; it may be made without the media root key (it is read from the backup). */
   client: ArchiveClient;
   /** The recovery key and ACI (and the forward-secrecy token of a modern backup). */
   key: RecoveryKeyInput;
@@ -345,6 +345,8 @@ export interface HostedRestore {
   reader: BackupReader;
   /** The encrypted file's size. */
   bytes: number;
+  /** The encrypted file as downloaded (for a caller that wants the raw frames: `openBackup` in `sbackup/container`). */
+  file: Uint8Array;
   /** The server's backup info. */
   info: { cdn: number; backupDir: string; mediaDir: string; backupName: string };
   /**
@@ -379,7 +381,12 @@ export async function hostedRestore(options: HostedRestoreOptions): Promise<Host
     ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
     ...(options.backend === undefined ? {} : { backend: options.backend }),
   });
-  const rootKey = reader.backupInfo.mediaRootBackupKey as Uint8Array;
+  const rootKey = reader.backupInfo.mediaRootBackupKey;
+  if (!(rootKey instanceof Uint8Array) || rootKey.length !== 32) {
+    throw new BackupError('INVALID_BACKUP', 'the BackupInfo has no 32-byte mediaRootBackupKey');
+  }
+  // A client made without the media root key learns it from the backup (TypeError if it has another).
+  client.setMediaRootKey(rootKey);
 
   let listing: Promise<Awaited<ReturnType<ArchiveClient['listAllMedia']>>> | undefined;
   const list = () => {
@@ -399,6 +406,7 @@ export async function hostedRestore(options: HostedRestoreOptions): Promise<Host
   return {
     reader,
     bytes: file.length,
+    file,
     info: { cdn: info.cdn, backupDir: info.backupDir, mediaDir: info.mediaDir, backupName },
     async storedMedia() {
       return new Set((await list()).objects.map((o) => toBase64(o.mediaId, true)));
