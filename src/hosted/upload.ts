@@ -8,8 +8,10 @@
  * retried from the start (nothing of it was acknowledged).
  *
  * Sources are read as slices: bytes, a Blob, or a re-openable source (opened again from the
- * start when a retry needs earlier bytes), so a file is never read whole into memory when a
- * `chunkSize` bounds the request bodies.
+ * start when a retry needs earlier bytes). A re-openable source is streamed into the request
+ * when the HTTP stack can take a stream (`nodeTusHttpStack` in `sbackup/node`: it marks itself
+ * `streamsBodies`); with other stacks (the browser's XHR) each request body is one array, so a
+ * `chunkSize` bounds the memory used.
  */
 
 import type { HttpStack } from 'tus-js-client';
@@ -40,6 +42,26 @@ export interface TusUploadResult {
   bytes: number;
 }
 
+/**
+ * A request body handed to an HTTP stack that streams (one whose `streamsBodies` is true, as
+ * `nodeTusHttpStack` in `sbackup/node`): `size` bytes, read from `chunks` as the request is sent.
+ */
+export interface StreamedBody {
+  readonly size: number;
+  readonly chunks: AsyncIterable<Uint8Array>;
+}
+
+/** True for a {@link StreamedBody}. */
+export function isStreamedBody(body: unknown): body is StreamedBody {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    !(body instanceof Uint8Array) &&
+    typeof (body as StreamedBody).size === 'number' &&
+    typeof (body as StreamedBody).chunks?.[Symbol.asyncIterator] === 'function'
+  );
+}
+
 /** A slice as tus-js-client's HTTP stacks send it: bytes with a `size`. */
 type SizedBytes = Uint8Array & { size: number };
 
@@ -68,11 +90,19 @@ class ReopenableSlicer {
     this.#source = source;
   }
 
-  async slice(start: number, end: number): Promise<Uint8Array> {
+  #generation = 0;
+
+  /**
+   * Bytes `[start, end)` as chunks (views into the source's chunks). A later call that starts
+   * before the current position reopens the source; an earlier range still being read then ends
+   * with an error instead of reading from the new pass.
+   */
+  async *range(start: number, end: number): AsyncGenerator<Uint8Array> {
     if (this.#it === undefined || start < this.#pos) await this.#reopen();
-    const out = new Uint8Array(end - start);
-    let filled = 0;
-    while (filled < out.length) {
+    const generation = ++this.#generation;
+    let left = end - start;
+    while (left > 0) {
+      if (generation !== this.#generation) throw new BackupError('NETWORK', 'the upload was restarted');
       if (this.#pending.length === 0) {
         const next = await this.#it!.next();
         if (next.done === true) {
@@ -89,11 +119,21 @@ class ReopenableSlicer {
         this.#pending = new Uint8Array(0);
         continue;
       }
-      const chunk = this.#pending.subarray(skip, skip + (out.length - filled));
-      out.set(chunk, filled);
-      filled += chunk.length;
+      const chunk = this.#pending.subarray(skip, skip + left);
+      left -= chunk.length;
       this.#pos += skip + chunk.length;
       this.#pending = this.#pending.subarray(skip + chunk.length);
+      yield chunk;
+    }
+  }
+
+  /** Bytes `[start, end)` in one array. */
+  async slice(start: number, end: number): Promise<Uint8Array> {
+    const out = new Uint8Array(end - start);
+    let filled = 0;
+    for await (const chunk of this.range(start, end)) {
+      out.set(chunk, filled);
+      filled += chunk.length;
     }
     return out;
   }
@@ -113,7 +153,7 @@ class ReopenableSlicer {
 }
 
 /** tus-js-client's file reader over our sources. */
-function fileReader(source: RereadableSource) {
+function fileReader(source: RereadableSource, streams: boolean) {
   const size = sourceLength(source);
   return {
     async openFile() {
@@ -122,6 +162,10 @@ function fileReader(source: RereadableSource) {
         size,
         async slice(start: number, end: number) {
           const e = Math.min(end, size);
+          if (streams && slicer !== undefined) {
+            const body: StreamedBody = { size: e - start, chunks: slicer.range(start, e) };
+            return { value: body, done: e >= size };
+          }
           let bytes: Uint8Array;
           if (source instanceof Uint8Array) bytes = source.subarray(start, e);
           else if (slicer !== undefined) bytes = await slicer.slice(start, e);
@@ -188,7 +232,10 @@ export async function tusUpload(
       storeFingerprintForResuming: false,
       fingerprint: async () => form.signedUploadLocation,
       removeFingerprintOnSuccess: false,
-      fileReader: fileReader(source),
+      fileReader: fileReader(
+        source,
+        (options.httpStack as { streamsBodies?: unknown } | undefined)?.streamsBodies === true,
+      ),
       ...(options.httpStack === undefined ? {} : { httpStack: options.httpStack }),
       onProgress: (sent, total) => options.onProgress?.(sent, total),
       onShouldRetry: (err) => {

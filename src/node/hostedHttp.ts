@@ -6,7 +6,10 @@
 
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+import type { HttpRequest, HttpStack } from 'tus-js-client';
 import type { CdnFetch, CdnResponse } from '../hosted/cdn.js';
+import { isStreamedBody } from '../hosted/upload.js';
 
 /** TLS options of the Node helpers. */
 export interface NodeTlsOptions {
@@ -20,12 +23,29 @@ export interface NodeTlsOptions {
  * tus-js-client's Node HTTP stack with the TLS options (loaded on first use of the stack).
  * Pass it as `httpStack` to `tusUpload`.
  */
-export async function nodeTusHttpStack(options: NodeTlsOptions = {}) {
+export async function nodeTusHttpStack(options: NodeTlsOptions = {}): Promise<HttpStack & { streamsBodies: true }> {
   const tus = await import('tus-js-client');
-  return new tus.DefaultHttpStack({
+  const inner = new tus.DefaultHttpStack({
     ...(options.ca === undefined ? {} : { ca: options.ca }),
     ...(options.servername === undefined ? {} : { servername: options.servername }),
   });
+  return {
+    // tusUpload then hands re-openable sources over as streams: piped into the request, never whole in memory.
+    streamsBodies: true,
+    getName: () => 'sbackup node',
+    createRequest(method: string, url: string): HttpRequest {
+      const req = inner.createRequest(method, url);
+      const send = req.send.bind(req);
+      req.send = (body: unknown) => {
+        if (!isStreamedBody(body)) return send(body);
+        const stream = Object.assign(Readable.from(body.chunks, { objectMode: false }), { size: body.size });
+        // A failing source must fail the request (pipe does not pass errors on).
+        stream.on('error', (e) => (req.getUnderlyingObject() as { destroy?: (e: Error) => void } | null)?.destroy?.(e));
+        return send(stream);
+      };
+      return req;
+    },
+  };
 }
 
 /** A {@link CdnFetch} over node:https with the TLS options; the body streams. */

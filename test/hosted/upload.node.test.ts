@@ -18,6 +18,7 @@ import { Server as TusServer } from '@tus/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBackupError } from '../../src/errors.js';
 import { tusUpload } from '../../src/hosted/upload.js';
+import { nodeTusHttpStack } from '../../src/node/hostedHttp.js';
 
 let dir: string;
 let http: HttpServer;
@@ -122,6 +123,46 @@ describe('tusUpload', () => {
     expect(methods.slice(head + 1).every((m) => m === 'PATCH')).toBe(true);
     // The source was reopened to go back to the server's offset.
     expect(opens).toBe(2);
+  });
+
+  it('streams a re-openable source into the request with the Node stack (whole file, then resume)', async () => {
+    const stack = await nodeTusHttpStack();
+    expect(stack.streamsBodies).toBe(true);
+    const data = randomBytes(1_500_000);
+    let opens = 0;
+    let pulled = 0;
+    const source = {
+      length: data.length,
+      async *open() {
+        opens++;
+        for (let i = 0; i < data.length; i += 65_536) {
+          pulled++;
+          yield new Uint8Array(data.subarray(i, i + 65_536));
+        }
+      },
+    };
+    seen.length = 0;
+    const r = await tusUpload(form(), source, { httpStack: stack });
+    expect(Buffer.from(await stored(r.url)).equals(data)).toBe(true);
+    expect(seen.map((x) => x.method)).toEqual(['POST']);
+    expect(seen[0]!.headers['content-length']).toBe(String(data.length));
+    expect(opens).toBe(1);
+    expect(pulled).toBe(Math.ceil(data.length / 65_536));
+
+    seen.length = 0;
+    cutPatchAfter = 100_000;
+    const resumed = await tusUpload(form(), source, { httpStack: stack, chunkSize: 512 * 1024, retryDelays: [10, 10] });
+    expect(Buffer.from(await stored(resumed.url)).equals(data)).toBe(true);
+    expect(seen.map((x) => x.method)).toContain('HEAD');
+
+    const short = {
+      length: 100_000,
+      async *open() {
+        yield new Uint8Array(10);
+      },
+    };
+    const e = await tusUpload(form(), short, { httpStack: stack, retryDelays: [] }).catch((x) => x);
+    expect(isBackupError(e) ? e.code : String(e)).toBe('TRUNCATED');
   });
 
   it('maps a refused upload and an unreachable server to typed errors', async () => {
