@@ -7,6 +7,7 @@
 
 import { BackupError } from '../errors.js';
 import { type ByteSource, iterateBytes } from '../internal/stream.js';
+import type { AbortSignalLike } from './upload.js';
 
 /** The part of a `fetch` response a CDN read uses. */
 export interface CdnResponse {
@@ -18,7 +19,7 @@ export interface CdnResponse {
 /** A `fetch`-like function: GET `url` with `headers`. */
 export type CdnFetch = (
   url: string,
-  init: { method: 'GET'; headers: Record<string, string>; signal?: AbortSignal },
+  init: { method: 'GET'; headers: Record<string, string>; signal?: AbortSignalLike },
 ) => Promise<CdnResponse>;
 
 /** Options of {@link cdnRead}. */
@@ -26,7 +27,7 @@ export interface CdnReadOptions {
   /** The function that makes the request; `globalThis.fetch` when absent. */
   fetch?: CdnFetch;
   /** Aborts the read. */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 
 /** What {@link cdnRead} returns: the length (when the CDN said it) and the body, streamed. */

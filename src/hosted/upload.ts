@@ -14,11 +14,28 @@
  * `chunkSize` bounds the memory used.
  */
 
-import type { HttpStack } from 'tus-js-client';
 import { BackupError } from '../errors.js';
 import { iterateBytes, isBlobLike, isReopenable, type ReopenableSource } from '../internal/stream.js';
 import type { RereadableSource } from '../media/source.js';
 import type { UploadForm } from './api.js';
+
+/**
+ * An HTTP stack as tus-js-client takes it (its `HttpStack`: `createRequest(method, url)` and
+ * `getName()`). A stack whose `streamsBodies` is true receives re-openable sources as
+ * {@link StreamedBody} values instead of arrays.
+ */
+export interface TusHttpStack {
+  createRequest(method: string, url: string): unknown;
+  getName(): string;
+  readonly streamsBodies?: boolean;
+}
+
+/** The part of an `AbortSignal` the hosted calls use. */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
 
 /** Options of {@link tusUpload}. */
 export interface TusUploadOptions {
@@ -29,9 +46,9 @@ export interface TusUploadOptions {
   /** Waits in ms before each retry after a failed request; default `[0, 1000, 3000]`. */
   retryDelays?: number[];
   /** tus-js-client's HTTP stack; its default when absent (`nodeTusHttpStack` in `sbackup/node` trusts a custom CA). */
-  httpStack?: HttpStack;
+  httpStack?: TusHttpStack;
   /** Aborts the upload. */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 
 /** What a finished upload reports. */
@@ -232,11 +249,8 @@ export async function tusUpload(
       storeFingerprintForResuming: false,
       fingerprint: async () => form.signedUploadLocation,
       removeFingerprintOnSuccess: false,
-      fileReader: fileReader(
-        source,
-        (options.httpStack as { streamsBodies?: unknown } | undefined)?.streamsBodies === true,
-      ),
-      ...(options.httpStack === undefined ? {} : { httpStack: options.httpStack }),
+      fileReader: fileReader(source, options.httpStack?.streamsBodies === true),
+      ...(options.httpStack === undefined ? {} : { httpStack: options.httpStack as import('tus-js-client').HttpStack }),
       onProgress: (sent, total) => options.onProgress?.(sent, total),
       onShouldRetry: (err) => {
         const status = err.originalResponse?.getStatus();

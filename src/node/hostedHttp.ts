@@ -7,9 +7,9 @@
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import type { HttpRequest, HttpStack } from 'tus-js-client';
+import type { HttpRequest } from 'tus-js-client';
 import type { CdnFetch, CdnResponse } from '../hosted/cdn.js';
-import { isStreamedBody } from '../hosted/upload.js';
+import { isStreamedBody, type TusHttpStack } from '../hosted/upload.js';
 
 /** TLS options of the Node helpers. */
 export interface NodeTlsOptions {
@@ -23,7 +23,7 @@ export interface NodeTlsOptions {
  * tus-js-client's Node HTTP stack with the TLS options (loaded on first use of the stack).
  * Pass it as `httpStack` to `tusUpload`.
  */
-export async function nodeTusHttpStack(options: NodeTlsOptions = {}): Promise<HttpStack & { streamsBodies: true }> {
+export async function nodeTusHttpStack(options: NodeTlsOptions = {}): Promise<TusHttpStack & { streamsBodies: true }> {
   const tus = await import('tus-js-client');
   const inner = new tus.DefaultHttpStack({
     ...(options.ca === undefined ? {} : { ca: options.ca }),
@@ -60,7 +60,7 @@ export function nodeCdnFetch(options: NodeTlsOptions = {}): CdnFetch {
           headers: init.headers,
           ...(options.ca === undefined ? {} : { ca: options.ca }),
           ...(options.servername === undefined ? {} : { servername: options.servername }),
-          ...(init.signal === undefined ? {} : { signal: init.signal }),
+          ...(init.signal === undefined ? {} : { signal: init.signal as AbortSignal }),
         },
         (res: IncomingMessage) => {
           resolve({
