@@ -52,7 +52,16 @@ export { RestArchiveApi, type RestArchiveApiOptions } from './rest.js';
 
 // The client, uploads, CDN reads and the whole job
 export { ArchiveClient, type ArchiveClientOptions, type RetryOptions } from './client.js';
-export { sourceLength, type TusUploadOptions, type TusUploadResult, tusUpload } from './upload.js';
+export {
+  type AbortSignalLike,
+  isStreamedBody,
+  type StreamedBody,
+  sourceLength,
+  type TusHttpStack,
+  type TusUploadOptions,
+  type TusUploadResult,
+  tusUpload,
+} from './upload.js';
 export { type CdnFetch, type CdnObject, type CdnReadOptions, type CdnResponse, cdnBackupUrl, cdnRead } from './cdn.js';
 export {
   type DefaultTransferOptions,
@@ -64,8 +73,10 @@ export {
   type HostedMediaSource,
   type HostedRestore,
   type HostedRestoreOptions,
+  type HostedSpool,
   type HostedTransfer,
   hostedBackup,
   hostedRestore,
+  memorySpool,
 } from './job.js';
 export { SIGNAL_BACKUP_SERVER_PUBLIC_PARAMS } from './params.js';

@@ -37,7 +37,7 @@ import { cdnBackupUrl, type CdnFetch, type CdnObject, cdnRead, readAllChunks } f
 import type { ArchiveClient } from './client.js';
 import type { BackupLevel } from './credential.js';
 import { BACKUP_LEVEL_PAID } from './credential.js';
-import { tusUpload, type TusUploadOptions } from './upload.js';
+import { sourceLength, tusUpload, type TusUploadOptions } from './upload.js';
 
 /** Media copied per batch request. */
 const COPY_BATCH = 100;
@@ -74,6 +74,38 @@ export function defaultTransfer(options: DefaultTransferOptions = {}): HostedTra
       });
     },
     read: (url, headers) => cdnRead(url, headers, options.fetch === undefined ? {} : { fetch: options.fetch }),
+  };
+}
+
+/**
+ * Where a backup file waits between writing and uploading, or downloading and opening: in memory
+ * by default ({@link memorySpool}); `fileSpool` in `sbackup/node` keeps it in a private
+ * temporary file instead, for backups larger than memory should hold.
+ */
+export interface HostedSpool {
+  /** Appends a chunk (waited for when it returns a promise). */
+  write(chunk: Uint8Array): void | Promise<void>;
+  /** Ends the writing and returns the bytes written, re-readable. */
+  finish(): Promise<RereadableSource>;
+  /** Frees what it holds; called once the file is no longer needed, also after a failure. */
+  dispose(): void | Promise<void>;
+}
+
+/** A {@link HostedSpool} in memory. */
+export function memorySpool(): HostedSpool {
+  let chunks: Uint8Array[] = [];
+  return {
+    write(chunk) {
+      chunks.push(chunk.slice());
+    },
+    async finish() {
+      const all = concatByteList(chunks);
+      chunks = [];
+      return all;
+    },
+    dispose() {
+      chunks = [];
+    },
   };
 }
 
@@ -117,6 +149,8 @@ export interface HostedBackupOptions {
   plan?: Omit<PlanPolicy, 'tier' | 'now' | 'layout' | 'thumbnails'>;
   /** How bytes move; {@link defaultTransfer} when absent. */
   transfer?: HostedTransfer;
+  /** Where the encrypted backup waits for its upload (its length must be known first); {@link memorySpool} when absent. */
+  spool?: () => HostedSpool;
   /** The clock (ms); `Date.now` when absent. */
   now?: () => number;
   /** Randomness (container IV, padding, attachment IVs). */
@@ -195,19 +229,33 @@ export async function hostedBackup(options: HostedBackupOptions): Promise<Hosted
   const now = options.now ?? Date.now;
   const progress = options.onProgress ?? (() => {});
 
-  // 1. Write the backup (into memory: the upload form needs its length first).
+  const spool = (options.spool ?? memorySpool)();
+  try {
+    return await backupWith(options, spool, rootKey, transfer, now, progress);
+  } finally {
+    await spool.dispose();
+  }
+}
+
+async function backupWith(
+  options: HostedBackupOptions,
+  spool: HostedSpool,
+  rootKey: Uint8Array,
+  transfer: HostedTransfer,
+  now: () => number,
+  progress: (p: HostedBackupProgress) => void,
+): Promise<HostedBackupReport> {
+  const { client, key, content } = options;
+  // 1. Write the backup into the spool (the upload form needs its length first).
   const writer = new BackupWriter({
     purpose: 'remote',
     key,
     ...(options.random === undefined ? {} : { random: options.random }),
     ...(options.backend === undefined ? {} : { backend: options.backend }),
   });
-  const chunks: Uint8Array[] = [];
-  const written = await writer.writeTo(content, (c) => {
-    chunks.push(c);
-  });
-  const file = concatByteList(chunks);
-  chunks.length = 0;
+  const written = await writer.writeTo(content, (c) => spool.write(c));
+  const file = await spool.finish();
+  const fileLength = sourceLength(file);
   progress({ phase: 'write', done: 1, total: 1 });
 
   // 2. The level, the server's media and the plan.
@@ -222,9 +270,9 @@ export async function hostedBackup(options: HostedBackupOptions): Promise<Hosted
   });
 
   // 3. The backup file.
-  const form = await client.getUploadForm(file.length);
+  const form = await client.getUploadForm(fileLength);
   await transfer.upload(form, file, (sent, total) => progress({ phase: 'upload', done: sent, total }));
-  let uploadedBytes = file.length;
+  let uploadedBytes = fileLength;
 
   // 4. New media: upload each blob, copy in batches.
   const byId = new Map<string, BackupMedia>(written.media.map((m) => [m.mediaIdBase64Url, m]));
@@ -331,6 +379,8 @@ export interface HostedRestoreOptions {
   cdnUrl: (cdn: number) => string;
   /** How bytes move; {@link defaultTransfer} when absent. */
   transfer?: HostedTransfer;
+  /** Where the downloaded backup waits to be opened and read; {@link memorySpool} when absent. */
+  spool?: () => HostedSpool;
   /** As `BackupReaderOptions`. */
   maxDecompressedBytes?: number;
   /** As `BackupReaderOptions`. */
@@ -346,7 +396,9 @@ export interface HostedRestore {
   /** The encrypted file's size. */
   bytes: number;
   /** The encrypted file as downloaded (for a caller that wants the raw frames: `openBackup` in `sbackup/container`). */
-  file: Uint8Array;
+  source: RereadableSource;
+  /** Frees the downloaded file (the spool); the reader cannot be used after. */
+  dispose(): Promise<void>;
   /** The server's backup info. */
   info: { cdn: number; backupDir: string; mediaDir: string; backupName: string };
   /**
@@ -374,19 +426,34 @@ export async function hostedRestore(options: HostedRestoreOptions): Promise<Host
   const backupName = info.backupName;
   const creds = await client.getCdnCredentials(info.cdn);
   const object = await transfer.read(cdnBackupUrl(options.cdnUrl(info.cdn), info.backupDir, backupName), creds.headers);
-  const file = await readAllChunks(object.body);
-  const reader = await BackupReader.open(file, {
-    key,
-    ...(options.maxDecompressedBytes === undefined ? {} : { maxDecompressedBytes: options.maxDecompressedBytes }),
-    ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
-    ...(options.backend === undefined ? {} : { backend: options.backend }),
-  });
+  const spool = (options.spool ?? memorySpool)();
+  let file: RereadableSource;
+  let reader: BackupReader;
+  try {
+    for await (const chunk of object.body) await spool.write(chunk);
+    file = await spool.finish();
+    reader = await BackupReader.open(file, {
+      key,
+      ...(options.maxDecompressedBytes === undefined ? {} : { maxDecompressedBytes: options.maxDecompressedBytes }),
+      ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
+      ...(options.backend === undefined ? {} : { backend: options.backend }),
+    });
+  } catch (e) {
+    await spool.dispose();
+    throw e;
+  }
   const rootKey = reader.backupInfo.mediaRootBackupKey;
   if (!(rootKey instanceof Uint8Array) || rootKey.length !== 32) {
+    await spool.dispose();
     throw new BackupError('INVALID_BACKUP', 'the BackupInfo has no 32-byte mediaRootBackupKey');
   }
   // A client made without the media root key learns it from the backup (TypeError if it has another).
-  client.setMediaRootKey(rootKey);
+  try {
+    client.setMediaRootKey(rootKey);
+  } catch (e) {
+    await spool.dispose();
+    throw e;
+  }
 
   let listing: Promise<Awaited<ReturnType<ArchiveClient['listAllMedia']>>> | undefined;
   const list = () => {
@@ -405,8 +472,11 @@ export async function hostedRestore(options: HostedRestoreOptions): Promise<Host
 
   return {
     reader,
-    bytes: file.length,
-    file,
+    bytes: sourceLength(file),
+    source: file,
+    dispose: async () => {
+      await spool.dispose();
+    },
     info: { cdn: info.cdn, backupDir: info.backupDir, mediaDir: info.mediaDir, backupName },
     async storedMedia() {
       return new Set((await list()).objects.map((o) => toBase64(o.mediaId, true)));

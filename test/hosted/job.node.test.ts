@@ -6,7 +6,11 @@
  * cannot delete, repeated listing ids, forward secrecy, and nothing deleted when an upload fails.
  */
 
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fileSpool } from '../../src/node/hostedSpool.js';
 import { BackupWriter } from '../../src/api/writer.js';
 import { BackupError, isBackupError } from '../../src/errors.js';
 import { encodeFrame } from '../../src/frames/codec.js';
@@ -202,6 +206,49 @@ describe('hostedBackup and hostedRestore', () => {
       cdnUrl: () => 'https://cdn.test',
     }).catch((x) => x);
     expect(isBackupError(e, 'MAC_MISMATCH')).toBe(true);
+  });
+
+  it('spools the backup in a private temporary file and removes it', async () => {
+    const { acc, client, transfer, media } = setup();
+    const key = { recoveryKey: acc.recoveryKey, aci: acc.aci };
+    const dir = await mkdtemp(join(tmpdir(), 'sbackup-spool-test-'));
+    try {
+      const modes: number[] = [];
+      const spool = () => {
+        const inner = fileSpool(dir);
+        return {
+          ...inner,
+          async finish() {
+            const src = await inner.finish();
+            const [sub] = await readdir(dir);
+            modes.push(
+              (await stat(join(dir, sub!, 'backup'))).mode & 0o777,
+              (await stat(join(dir, sub!))).mode & 0o777,
+            );
+            return src;
+          },
+        };
+      };
+      const r = await hostedBackup({
+        client,
+        key,
+        content: acc.backupContent(),
+        media,
+        transfer,
+        now: () => NOW,
+        spool,
+      });
+      expect(r.uploadedBytes).toBeGreaterThan(0);
+      expect(modes).toEqual([0o600, 0o700]);
+      expect(await readdir(dir)).toEqual([]);
+      const restored = await hostedRestore({ client, key, transfer, cdnUrl: () => 'https://cdn.test', spool });
+      expect((await restored.reader.readAll()).chatItems.length).toBeGreaterThan(0);
+      expect(await readdir(dir)).toHaveLength(1);
+      await restored.dispose();
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a client made with other keys', async () => {

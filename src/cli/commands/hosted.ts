@@ -10,7 +10,7 @@ import { splitBackupStream } from '../../frames/stream.js';
 import type { ArchiveAnonymousApi } from '../../hosted/api.js';
 import { ArchiveClient } from '../../hosted/client.js';
 import { BackupServerPublicParams } from '../../hosted/credential.js';
-import { defaultTransfer, hostedBackup, hostedRestore } from '../../hosted/job.js';
+import { defaultTransfer, type HostedRestore, hostedBackup, hostedRestore } from '../../hosted/job.js';
 import { SIGNAL_BACKUP_SERVER_PUBLIC_PARAMS } from '../../hosted/params.js';
 import { RestArchiveApi } from '../../hosted/rest.js';
 import type { ChatTransport } from '../../hosted/transport.js';
@@ -23,6 +23,7 @@ import { nodeBackend } from '../../node/backend.js';
 import { connectNodeChatWebSocket } from '../../node/chatWebSocket.js';
 import { GrpcArchiveApi, probeGrpc } from '../../node/grpcArchive.js';
 import { nodeCdnFetch, nodeTusHttpStack } from '../../node/hostedHttp.js';
+import { fileSpool } from '../../node/hostedSpool.js';
 import { directoryMediaSource } from '../../node/mediaDirectory.js';
 import {
   aciOption,
@@ -253,6 +254,7 @@ ${COMMON_USAGE}`,
         content,
         transfer: c.transfer,
         backend: nodeBackend,
+        spool: () => fileSpool(),
         ...(dir === undefined
           ? {}
           : {
@@ -287,6 +289,7 @@ ${COMMON_USAGE}`,
     const { values } = parse(args, { ...SERVER_OPTIONS, out: { type: 'string' } }, { min: 0, max: 0 });
     const out = requireOption(values.out, 'out');
     const c = await connect(values, ctx);
+    let restored: HostedRestore | undefined;
     try {
       const key = {
         recoveryKey: c.recoveryKey,
@@ -294,15 +297,17 @@ ${COMMON_USAGE}`,
         ...(c.token === undefined ? {} : { forwardSecrecyToken: c.token }),
       };
       // The media root key is in the backup: the client learns it there.
-      const restored = await hostedRestore({
+      restored = await hostedRestore({
         client: c.client(),
         key,
         transfer: c.transfer,
         cdnUrl: c.cdnUrl,
         backend: nodeBackend,
+        spool: () => fileSpool(),
       });
+      const backup = restored;
       await privateDir(join(out, 'media'));
-      const opened = await openBackup(restored.file, { key, backend: nodeBackend });
+      const opened = await openBackup(restored.source, { key, backend: nodeBackend });
       const pointers = new Map<string, FilePointer>();
       let frames = 0;
       await writeOutput(join(out, 'frames.binproto'), { plaintext: true }, async (w) => {
@@ -330,7 +335,7 @@ ${COMMON_USAGE}`,
       for (const [name, pointer] of pointers) {
         let plain: Uint8Array;
         try {
-          plain = await restored.readMedia(pointer);
+          plain = await backup.readMedia(pointer);
         } catch (e) {
           if (isBackupError(e, 'NOT_FOUND')) {
             mediaMissing++;
@@ -345,6 +350,7 @@ ${COMMON_USAGE}`,
       printJson(ctx, { frames, media, mediaBytes, mediaMissing, transport: c.transport });
       return EXIT_OK;
     } finally {
+      await restored?.dispose();
       await c.close();
     }
   },
@@ -371,7 +377,15 @@ ${COMMON_USAGE}`,
       const level = await client.level();
       let r: Awaited<ReturnType<typeof hostedRestore>> | undefined;
       try {
-        r = await hostedRestore({ client, key, transfer: c.transfer, cdnUrl: c.cdnUrl, backend: nodeBackend });
+        r = await hostedRestore({
+          client,
+          key,
+          transfer: c.transfer,
+          cdnUrl: c.cdnUrl,
+          backend: nodeBackend,
+          spool: () => fileSpool(),
+        });
+        await r.dispose();
       } catch (e) {
         if (!isBackupError(e, 'NOT_FOUND')) throw e;
       }
