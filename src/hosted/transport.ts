@@ -34,6 +34,7 @@ export interface ChatResponse {
  * (the server refused the connection's login). Several requests may be in flight at once.
  */
 export interface ChatTransport {
+  /** Sends `request` and resolves with the server's response, whatever its status. */
   request(request: ChatRequest): Promise<ChatResponse>;
   /** Closes the connection; requests still in flight reject with `NETWORK`. Idempotent. */
   close(): Promise<void>;

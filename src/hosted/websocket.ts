@@ -18,12 +18,18 @@ import { decodeWebSocketMessage, encodeWebSocketMessage, type WebSocketRequestMe
 
 /** The part of the browser's `WebSocket` interface the chat protocol needs. */
 export interface WebSocketLike {
+  /** Set to `'arraybuffer'` by the transport, so that binary messages arrive as ArrayBuffers. */
   binaryType: string;
+  /** 1 while open (`WebSocket.OPEN`). */
   readonly readyState: number;
+  /** Sends one binary message. */
   send(data: Uint8Array): void;
+  /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
+  /** Listens for `open`, `message` (`event.data`) and `close` (`event.code`). */
   // biome-ignore lint/suspicious/noExplicitAny: event types differ between WebSocket implementations.
   addEventListener(type: string, listener: (event: any) => void): void;
+  /** Removes a listener added with `addEventListener`. */
   // biome-ignore lint/suspicious/noExplicitAny: as above.
   removeEventListener(type: string, listener: (event: any) => void): void;
 }
@@ -37,6 +43,11 @@ export interface ChatWebSocketOptions {
   readonly requestTimeoutMs?: number;
   /** Headers added to every request (an app's user agent, for example). */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Sends `GET /v1/keepalive` this often while the socket is open, so that the server does not
+   * drop a socket left idle (during a long upload, say); default 30 s, 0 for never.
+   */
+  readonly keepAliveMs?: number;
 }
 
 /** Options of {@link connectChatWebSocket}. */
@@ -51,7 +62,12 @@ export interface ConnectChatWebSocketOptions extends ChatWebSocketOptions {
    * as an `Authorization` header in every request (Signal's mock server accepts that; use a
    * transport of your own where a server only authenticates the upgrade).
    */
-  readonly credentials?: { readonly login: string; readonly password: string };
+  readonly credentials?: {
+    /** The login, `<aci>.<deviceId>`. */
+    readonly login: string;
+    /** The device's password. */
+    readonly password: string;
+  };
   /** The `WebSocket` constructor; default `globalThis.WebSocket`, read when connecting. */
   readonly WebSocket?: WebSocketConstructor;
   /** How long to wait for the socket to open before failing with `NETWORK`; default 10 s. */
@@ -60,6 +76,7 @@ export interface ConnectChatWebSocketOptions extends ChatWebSocketOptions {
 
 const OPEN = 1;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_KEEPALIVE_MS = 30_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** How long `close()` waits for the closing handshake before giving up on it. */
 const CLOSE_WAIT_MS = 2_000;
@@ -126,9 +143,12 @@ export function chatTransportOverWebSocket(socket: WebSocketLike, options: ChatW
   const closed = new Promise<void>((resolve) => {
     closedResolve = resolve;
   });
+  if (failure !== undefined) closedResolve?.(); // nothing to wait for in close()
 
   const failAll = (make: (request: string) => BackupError): void => {
     if (failure === undefined) failure = make;
+    if (keepAlive !== undefined) clearInterval(keepAlive);
+    keepAlive = undefined;
     for (const [id, p] of pending) {
       pending.delete(id);
       clearTimeout(p.timer);
@@ -177,7 +197,7 @@ export function chatTransportOverWebSocket(socket: WebSocketLike, options: ChatW
   socket.addEventListener('message', onMessage);
   socket.addEventListener('close', onClose);
 
-  return {
+  const transport: ChatTransport = {
     request(request: ChatRequest): Promise<ChatResponse> {
       const described = describeRequest(request.verb, request.path);
       if (failure !== undefined) return Promise.reject(failure(described));
@@ -232,6 +252,18 @@ export function chatTransportOverWebSocket(socket: WebSocketLike, options: ChatW
       clearTimeout(timer);
     },
   };
+
+  const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
+  let keepAlive: ReturnType<typeof setInterval> | undefined;
+  if (keepAliveMs > 0 && failure === undefined) {
+    keepAlive = setInterval(() => {
+      // The answer does not matter; a socket that died fails its requests through its close event.
+      transport.request({ verb: 'GET', path: '/v1/keepalive' }).catch(() => undefined);
+    }, keepAliveMs);
+    // In Node, the timer alone does not keep the process running.
+    (keepAlive as { unref?: () => void }).unref?.();
+  }
+  return transport;
 }
 
 /**
@@ -262,6 +294,7 @@ export async function connectChatWebSocket(options: ConnectChatWebSocketOptions)
   return chatTransportOverWebSocket(socket, {
     headers,
     ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+    ...(options.keepAliveMs === undefined ? {} : { keepAliveMs: options.keepAliveMs }),
   });
 }
 

@@ -33,7 +33,12 @@ export interface NodeChatWebSocketOptions extends ChatWebSocketOptions {
   /** The chat server: `https://host[:port]`, or the WebSocket's full `wss://` URL. */
   readonly url: string;
   /** The account's login (`<aci>.<deviceId>` and its password), sent as Basic auth on the upgrade. */
-  readonly credentials?: { readonly login: string; readonly password: string };
+  readonly credentials?: {
+    /** The login, `<aci>.<deviceId>`. */
+    readonly login: string;
+    /** The device's password. */
+    readonly password: string;
+  };
   /** Certificate authorities to trust instead of Node's (PEM), for a private test server. */
   readonly ca?: string | Uint8Array;
   /** The TLS server name to verify (a mock server on 127.0.0.1 has a certificate for `localhost`). */
@@ -47,6 +52,8 @@ export interface NodeChatWebSocketOptions extends ChatWebSocketOptions {
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** The errors of a TLS connection whose server does not speak HTTP/2. */
+const ALPN_FAILURES = new Set(['ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL', 'ERR_HTTP2_ERROR']);
 /** The largest WebSocket message accepted (a backup-service response is a few kilobytes). */
 const MAX_PAYLOAD = 16 * 1024 * 1024;
 
@@ -57,17 +64,26 @@ const MAX_PAYLOAD = 16 * 1024 * 1024;
  * with `NETWORK` when the connection fails or does not open within `connectTimeoutMs`.
  */
 export async function connectNodeChatWebSocket(options: NodeChatWebSocketOptions): Promise<ChatTransport> {
+  const socket = await openNodeChatWebSocket(options);
+  return chatTransportOverWebSocket(socket, {
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+    ...(options.headers === undefined ? {} : { headers: options.headers }),
+    ...(options.keepAliveMs === undefined ? {} : { keepAliveMs: options.keepAliveMs }),
+  });
+}
+
+/**
+ * Opens the chat WebSocket as {@link connectNodeChatWebSocket} does, and returns the open socket
+ * itself (binary messages, browser-style events) for a program that speaks to it on its own.
+ */
+export async function openNodeChatWebSocket(options: NodeChatWebSocketOptions): Promise<WebSocketLike> {
   const url = new URL(chatWebSocketUrl(options.url));
   const protocol = options.protocol ?? 'auto';
   const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const deadline = Date.now() + timeoutMs;
-  const transportOptions: ChatWebSocketOptions = {
-    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
-    ...(options.headers === undefined ? {} : { headers: options.headers }),
-  };
   if (protocol !== 'http1' && url.protocol === 'wss:') {
     const outcome = await openOverHttp2(url, options, timeoutMs);
-    if (outcome.socket !== undefined) return chatTransportOverWebSocket(outcome.socket, transportOptions);
+    if (outcome.socket !== undefined) return outcome.socket;
     if (protocol === 'h2' || outcome.error !== undefined) {
       throw (
         outcome.error ??
@@ -77,8 +93,7 @@ export async function connectNodeChatWebSocket(options: NodeChatWebSocketOptions
   } else if (protocol === 'h2') {
     throw new TypeError('"protocol" h2 needs a TLS (https:// or wss://) URL');
   }
-  const socket = await openOverHttp1(url, options, Math.max(1, deadline - Date.now()));
-  return chatTransportOverWebSocket(socket, transportOptions);
+  return openOverHttp1(url, options, Math.max(1, deadline - Date.now()));
 }
 
 function upgradeHeaders(options: NodeChatWebSocketOptions): Record<string, string> {
@@ -129,8 +144,9 @@ function openOverHttp2(
     );
     session.on('error', (cause: NodeJS.ErrnoException) => {
       if (settled) return;
-      // A server without HTTP/2 fails the ALPN negotiation: let the caller try HTTP/1.1.
-      if (!connectStarted && cause.code === 'ERR_HTTP2_ERROR') finish({});
+      // A server without HTTP/2 fails the ALPN negotiation (an alert, or no protocol chosen):
+      // let the caller try HTTP/1.1.
+      if (!connectStarted && ALPN_FAILURES.has(cause.code ?? '')) finish({});
       else finish({ error: new BackupError('NETWORK', 'could not connect to the chat server', { cause }) });
     });
     session.on('close', () => {

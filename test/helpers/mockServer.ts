@@ -50,6 +50,7 @@ interface MockServerModule {
   }) => {
     listen(port: number, host: string): Promise<void>;
     close(): Promise<void>;
+    address(): { port: number };
     createPrimaryDevice(options: {
       profileName: string;
       password?: string;
@@ -84,7 +85,7 @@ export async function startMockServer(version: MockServerVersion = 22): Promise<
   try {
     await server.listen(0, '127.0.0.1');
     listening = true;
-    const port = listeningPort(server);
+    const port = server.address().port;
     const password = randomBytes(16).toString('hex');
     const primary = await server.createPrimaryDevice({ profileName: 'sbackup test', password });
     const aci = primary.device.aci;
@@ -112,14 +113,4 @@ export async function startMockServer(version: MockServerVersion = 22): Promise<
     await rm(cdn3Path, { recursive: true, force: true });
     throw error;
   }
-}
-
-/** The port the mock's HTTP/2 server listens on (the mock keeps it in a private field). */
-function listeningPort(server: object): number {
-  const https = (server as { https?: { address(): unknown } }).https;
-  const address = https?.address();
-  if (address === null || typeof address !== 'object' || !('port' in address)) {
-    throw new Error('mock server: cannot read its listening port');
-  }
-  return (address as { port: number }).port;
 }

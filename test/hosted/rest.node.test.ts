@@ -241,7 +241,9 @@ describe('RestArchiveApi against mock-server 22 (REST over the HTTP/2 WebSocket)
       pages++;
     } while (cursor !== undefined && pages < 10);
     expect(cursor).toBeUndefined();
-    expect(listed).toEqual([ids[0], ids[2]]);
+    // the mock lists objects in the order its copies finished writing: compare as sets
+    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+    expect(listed.map(hex).sort()).toEqual([ids[0]!, ids[2]!].map(hex).sort());
   });
 
   test('deleteMedia on a server without the route: SERVER_ERROR with status 404', async () => {
