@@ -212,6 +212,12 @@ function retryAfterHeader(metadata: Metadata | undefined): number | undefined {
   return Number(value.trim()) * 1000;
 }
 
+const NETWORK_WORDS: Record<number, string> = {
+  [GrpcStatus.UNAVAILABLE]: 'unavailable',
+  [GrpcStatus.DEADLINE_EXCEEDED]: 'deadline exceeded',
+  [GrpcStatus.CANCELLED]: 'cancelled',
+};
+
 const HTTP_ONLY = /^Received HTTP status code (\d{3})$/;
 
 /**
@@ -266,11 +272,7 @@ export function grpcError(method: string, error: Partial<ServiceError>): BackupE
     case GrpcStatus.UNAVAILABLE:
     case GrpcStatus.DEADLINE_EXCEEDED:
     case GrpcStatus.CANCELLED:
-      return new BackupError(
-        'NETWORK',
-        `gRPC ${method}: ${code === GrpcStatus.DEADLINE_EXCEEDED ? 'deadline exceeded' : 'unavailable'}${said}`,
-        details,
-      );
+      return new BackupError('NETWORK', `gRPC ${method}: ${NETWORK_WORDS[code]}${said}`, details);
     case GrpcStatus.UNIMPLEMENTED:
       return new BackupError('SERVER_ERROR', `gRPC ${method}: the server does not implement this call${said}`, details);
     default:
@@ -283,7 +285,8 @@ function grpcTarget(target: string): string {
   if (typeof target !== 'string' || target === '') throw new TypeError('"target" expected a non-empty string');
   if (/^https:\/\//i.test(target)) {
     const url = new URL(target);
-    return `${url.hostname.includes(':') ? `[${url.hostname}]` : url.hostname}:${url.port || '443'}`;
+    // `hostname` keeps the brackets of an IPv6 address, as grpc-js expects them.
+    return `${url.hostname}:${url.port || '443'}`;
   }
   if (/^http:\/\//i.test(target)) throw new RangeError('"target": the backup service needs TLS (https)');
   return target;
@@ -665,20 +668,13 @@ function errorOf(method: string, error: unknown): BackupError {
   return new BackupError('NETWORK', `gRPC ${method}: the call failed`, { request: method, cause: error });
 }
 
-/**
- * Whether `target` serves the anonymous backup service over gRPC: one GetMessageBackupInfo with
- * a presentation that cannot verify. A gRPC answer (the in-band refusal, or any gRPC status)
- * means yes; a plain HTTP answer (what `@signalapp/mock-server` 22 gives), no connection, or no
- * answer within `deadlineMs` (default 5 s) means no. Nothing is stored on the server.
- */
-export async function probeGrpc(
-  target: string,
-  options: Omit<GrpcArchiveOptions, 'deadlineMs'> & { deadlineMs?: number } = {},
-): Promise<boolean> {
-  const api = new GrpcArchiveApi(target, { ...options, deadlineMs: options.deadlineMs ?? 5_000 });
+/** Placeholder proof for probes: not a credential, so a server can only refuse it. */
+const PROBE_AUTH: SignedPresentation = { presentation: new Uint8Array(1), signature: new Uint8Array(64) };
+
+/** True when `call` got an answer with a gRPC status (success or refusal), false otherwise. */
+async function answersGrpc(call: () => Promise<unknown>): Promise<boolean> {
   try {
-    // Placeholder bytes, not a credential: the server can only refuse them.
-    await api.getBackupInfo({ presentation: new Uint8Array(1), signature: new Uint8Array(64) });
+    await call();
     return true;
   } catch (e) {
     if (!(e instanceof BackupError)) throw e;
@@ -686,6 +682,55 @@ export async function probeGrpc(
     const status = (e.details as { status?: number }).status;
     // An HTTP status (>= 100) means no gRPC status came back at all.
     return status !== undefined && status < 100;
+  }
+}
+
+/** Options of {@link probeGrpc} and {@link probeGrpcServer} (the deadline defaults to 5 s). */
+export type GrpcProbeOptions = Pick<GrpcArchiveOptions, 'ca' | 'servername' | 'deadlineMs' | 'channelOptions'>;
+
+/**
+ * Whether `target` serves the anonymous backup service over gRPC: one GetMessageBackupInfo with
+ * a presentation that cannot verify. A gRPC answer (the in-band refusal, or any gRPC status)
+ * means yes; a plain HTTP answer (what `@signalapp/mock-server` 22 gives), no connection, or no
+ * answer within `deadlineMs` (default 5 s) means no. Nothing is stored on the server.
+ */
+export async function probeGrpc(target: string, options: GrpcProbeOptions = {}): Promise<boolean> {
+  const api = new GrpcArchiveApi(target, { ...options, deadlineMs: options.deadlineMs ?? 5_000 });
+  try {
+    return await answersGrpc(() => api.getBackupInfo(PROBE_AUTH));
+  } finally {
+    api.close();
+  }
+}
+
+/** What {@link probeGrpcServer} found out. */
+export interface GrpcServerProbe {
+  /** The backup service answers over gRPC (as {@link probeGrpc}). */
+  readonly grpc: boolean;
+  /**
+   * DeleteMedia answers over gRPC too. `false` with `grpc` true is what
+   * `@signalapp/mock-server` 27 looks like: give it {@link GRPC_MOCK_SERVER_27_OPTIONS}.
+   */
+  readonly deleteMedia: boolean;
+}
+
+/** The options `@signalapp/mock-server` 27 needs: one item per CopyMedia, its older outcome numbers. */
+export const GRPC_MOCK_SERVER_27_OPTIONS = {
+  copyMediaBatchSize: 1,
+  copyMediaNumbering: 'mock-server-27',
+} as const satisfies GrpcArchiveOptions;
+
+/**
+ * {@link probeGrpc}, then (when it answers) one DeleteMedia with the same placeholder proof,
+ * which a complete service refuses with a gRPC status and mock-server 27 with plain HTTP 401.
+ * The proof cannot verify, so nothing is deleted.
+ */
+export async function probeGrpcServer(target: string, options: GrpcProbeOptions = {}): Promise<GrpcServerProbe> {
+  const api = new GrpcArchiveApi(target, { ...options, deadlineMs: options.deadlineMs ?? 5_000 });
+  try {
+    if (!(await answersGrpc(() => api.getBackupInfo(PROBE_AUTH)))) return { grpc: false, deleteMedia: false };
+    const deleteMedia = await answersGrpc(() => api.deleteMedia(PROBE_AUTH, [{ cdn: 3, mediaId: new Uint8Array(15) }]));
+    return { grpc: true, deleteMedia };
   } finally {
     api.close();
   }

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Server as Server22 } from 'mock-server-22';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isBackupError } from '../../src/errors.js';
 import {
   type BackupAuthCredential,
@@ -19,7 +19,13 @@ import {
 } from '../../src/hosted/index.js';
 import type { SignedPresentation } from '../../src/hosted/api.js';
 import { deriveBackupIdKeyPair } from '../../src/keys/index.js';
-import { GrpcArchiveApi, grpcError, probeGrpc } from '../../src/node/grpcArchive.js';
+import {
+  GRPC_MOCK_SERVER_27_OPTIONS,
+  GrpcArchiveApi,
+  grpcError,
+  probeGrpc,
+  probeGrpcServer,
+} from '../../src/node/grpcArchive.js';
 import { type MockGrpcServer, startMockGrpcServer } from '../helpers/mockServerGrpc.js';
 
 let mock: MockGrpcServer;
@@ -28,6 +34,8 @@ let params: BackupServerPublicParams;
 let messagesCredential: BackupAuthCredential;
 let mediaCredential: BackupAuthCredential;
 let signingKey: Uint8Array;
+let backupKey: Uint8Array;
+let mediaRootKey: Uint8Array;
 let publicKey: Uint8Array;
 
 /** A fresh presentation of `credential`, signed with `key`. */
@@ -52,8 +60,7 @@ function openApi(extra: ConstructorParameters<typeof GrpcArchiveApi>[1] = {}): G
     ca: mock.ca,
     servername: 'localhost',
     deadlineMs: 10_000,
-    copyMediaBatchSize: 1,
-    copyMediaNumbering: 'mock-server-27',
+    ...GRPC_MOCK_SERVER_27_OPTIONS,
     ...extra,
   });
 }
@@ -61,8 +68,8 @@ function openApi(extra: ConstructorParameters<typeof GrpcArchiveApi>[1] = {}): G
 beforeAll(async () => {
   mock = await startMockGrpcServer();
   params = BackupServerPublicParams.deserialize(mock.backupPublicParams);
-  const backupKey = randomBytes(32);
-  const mediaRootKey = randomBytes(32);
+  backupKey = randomBytes(32);
+  mediaRootKey = randomBytes(32);
   const messages = BackupAuthCredentialRequestContext.create(backupKey, mock.aci);
   const media = BackupAuthCredentialRequestContext.create(mediaRootKey, mock.aci);
   const issued = await mock.issueCredentials({ messages: messages.getRequest(), media: media.getRequest() });
@@ -278,6 +285,28 @@ describe('GrpcArchiveApi against mock-server 27', () => {
     expect(e.code).toBe('AUTH_FAILED');
   });
 
+  it('a credential for a day long past is refused by the server (redemption time checked)', async () => {
+    // Same keys, so the same backup id (whose public key is set): only the day differs. The mock
+    // issues for "today" by its clock, which runs in this process: move Date back five days.
+    const messages = BackupAuthCredentialRequestContext.create(backupKey, mock.aci);
+    const media = BackupAuthCredentialRequestContext.create(mediaRootKey, mock.aci);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() - 5 * 86_400_000);
+    let issued: Awaited<ReturnType<MockGrpcServer['issueCredentials']>>;
+    try {
+      issued = await mock.issueCredentials({ messages: messages.getRequest(), media: media.getRequest() });
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(issued.redemptionTime).toBeLessThan(Date.now() / 1000 - 4 * 86_400);
+    const old = messages.receive(issued.messages, issued.redemptionTime, params);
+    expect(old.backupId).toEqual(messagesCredential.backupId);
+    const e = await rejection(api.refresh(auth(old)));
+    expect(e.code).toBe('AUTH_FAILED');
+    expect(e.message).toMatch(/Could not verify backup credential presentation/);
+    await api.refresh(auth(messagesCredential)); // today's credential still works
+  });
+
   it('SetPublicKey cannot replace the stored key: a presentation signed by a new key is refused', async () => {
     const other = deriveBackupIdKeyPair(randomBytes(32), mock.aci);
     const e = await rejection(api.setPublicKey(auth(messagesCredential, other.privateKey), other.publicKey));
@@ -330,6 +359,13 @@ describe('probeGrpc', () => {
     expect(await probeGrpc(mock.target, { ca: mock.ca, servername: 'localhost' })).toBe(true);
   });
 
+  it('probeGrpcServer tells mock-server 27 by its DeleteMedia (plain HTTP)', async () => {
+    expect(await probeGrpcServer(mock.target, { ca: mock.ca, servername: 'localhost' })).toEqual({
+      grpc: true,
+      deleteMedia: false,
+    });
+  });
+
   it('is false for mock-server 22 (plain HTTP 401 on the backup service)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sbackup-mock22-'));
     const old = new Server22({ cdn3Path: dir });
@@ -338,6 +374,10 @@ describe('probeGrpc', () => {
     const client = new GrpcArchiveApi(target, { ca: mock.ca, servername: 'localhost', deadlineMs: 5_000 });
     try {
       expect(await probeGrpc(target, { ca: mock.ca, servername: 'localhost' })).toBe(false);
+      expect(await probeGrpcServer(target, { ca: mock.ca, servername: 'localhost' })).toEqual({
+        grpc: false,
+        deleteMedia: false,
+      });
       const e = await rejection(client.refresh(auth(messagesCredential)));
       expect(e.code).toBe('SERVER_ERROR');
       expect(e.details).toMatchObject({ status: 401, request: 'BackupsAnonymous/Refresh' });
