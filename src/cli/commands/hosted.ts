@@ -21,7 +21,7 @@ import { deriveBackupKey } from '../../keys/hierarchy.js';
 import { mediaName } from '../../media/names.js';
 import { nodeBackend } from '../../node/backend.js';
 import { connectNodeChatWebSocket } from '../../node/chatWebSocket.js';
-import { GrpcArchiveApi, probeGrpc } from '../../node/grpcArchive.js';
+import { GRPC_MOCK_SERVER_27_OPTIONS, GrpcArchiveApi, probeGrpcServer } from '../../node/grpcArchive.js';
 import { nodeCdnFetch, nodeTusHttpStack } from '../../node/hostedHttp.js';
 import { fileSpool } from '../../node/hostedSpool.js';
 import { directoryMediaSource } from '../../node/mediaDirectory.js';
@@ -131,11 +131,22 @@ async function connect(values: Values, ctx: CliContext) {
       connectNodeChatWebSocket({ url: server, ...tls, ...(credentials === undefined ? {} : { credentials }) });
     const accountSocket = await chat({ login, password });
     closers.push(() => accountSocket.close());
-    const useGrpc = transportChoice === 'grpc' || (transportChoice === 'auto' && (await probeGrpc(server, tls)));
+    // One probe tells whether the server speaks gRPC, and whether it is mock-server 27 (no
+    // DeleteMedia over gRPC), which needs one item per CopyMedia and its older outcome numbers.
+    const probe = transportChoice === 'rest' ? undefined : await probeGrpcServer(server, tls);
+    if (transportChoice === 'grpc' && probe?.grpc !== true) {
+      throw new BackupError(
+        'NETWORK',
+        'the server does not answer the backup service over gRPC (try --transport rest)',
+      );
+    }
+    const useGrpc = probe?.grpc === true;
     let anonymous: ArchiveAnonymousApi;
     if (useGrpc) {
-      // One item per CopyMedia call: every server takes that (Signal's mock copies no more).
-      const grpc = new GrpcArchiveApi(server, { ...tls, copyMediaBatchSize: 1 });
+      const grpc = new GrpcArchiveApi(server, {
+        ...tls,
+        ...(probe?.deleteMedia === false ? GRPC_MOCK_SERVER_27_OPTIONS : {}),
+      });
       closers.push(() => grpc.close());
       anonymous = grpc;
     } else {
