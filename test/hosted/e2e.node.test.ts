@@ -20,13 +20,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackupWriter } from '../../src/api/writer.js';
 import { isBackupError } from '../../src/errors.js';
 import { ArchiveClient } from '../../src/hosted/client.js';
-import { BackupAuthCredentialRequestContext } from '../../src/hosted/credential.js';
+import { BackupAuthCredentialRequestContext, BackupServerPublicParams } from '../../src/hosted/credential.js';
+import { SIGNAL_BACKUP_SERVER_PUBLIC_PARAMS } from '../../src/hosted/params.js';
 import { deriveBackupIdKeyPair } from '../../src/keys/backupIdKeyPair.js';
 import { RestArchiveApi } from '../../src/hosted/rest.js';
 import type { ChatTransport } from '../../src/hosted/transport.js';
 import { tusUpload } from '../../src/hosted/upload.js';
 import { xeddsaSign } from '../../src/hosted/xeddsa.js';
-import { concatByteList, toHex } from '../../src/internal/bytes.js';
+import { concatByteList, fromBase64, toHex } from '../../src/internal/bytes.js';
 import { mediaName } from '../../src/media/names.js';
 import { connectNodeChatWebSocket } from '../../src/node/chatWebSocket.js';
 import { nodeTusHttpStack } from '../../src/node/hostedHttp.js';
@@ -150,6 +151,46 @@ async function roundTrip(version: 22 | 27, seed: number) {
     await mock.close();
   }
 }
+
+describe('sbackup hosted: arguments', () => {
+  it('the default zero-knowledge params are Signal production ones and parse', () => {
+    const params = BackupServerPublicParams.deserialize(fromBase64(SIGNAL_BACKUP_SERVER_PUBLIC_PARAMS));
+    expect(params.serialize()).toHaveLength(225);
+  });
+
+  it('usage errors exit 2 with one line, before any connection', async () => {
+    const base = [
+      'hosted',
+      'status',
+      '--server',
+      'https://127.0.0.1:1',
+      '--login',
+      'x.1',
+      '--aci',
+      '00000000-0000-4000-8000-000000000000',
+    ];
+    const noPassword = await cli(base, { env: { SBACKUP_AEP: 'a'.repeat(64) } });
+    expect(noPassword.code).toBe(2);
+    expect(noPassword.stderr).toContain('SBACKUP_PASSWORD');
+    const badTransport = await cli([...base, '--transport', 'carrier-pigeon'], { env: { SBACKUP_PASSWORD: 'p' } });
+    expect(badTransport.code).toBe(2);
+    const notHttps = await cli(
+      ['hosted', 'status', '--server', 'http://x', '--login', 'x.1', '--aci', '00000000-0000-4000-8000-000000000000'],
+      {
+        env: { SBACKUP_PASSWORD: 'p' },
+      },
+    );
+    expect(notHttps.code).toBe(2);
+    for (const r of [noPassword, badTransport, notHttps]) expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    const zk = join(work, 'bad-zk.json');
+    await writeFile(zk, '{"backupPublicParams": 5}');
+    const badZk = await cli([...base, '--zk-params', zk], {
+      env: { SBACKUP_PASSWORD: 'p', SBACKUP_AEP: 'a'.repeat(64) },
+    });
+    expect(badZk.code).toBe(1);
+    expect(badZk.stderr).toContain('backupPublicParams');
+  });
+});
 
 describe('hosted backup end to end against @signalapp/mock-server', () => {
   it('22.x over REST: backup, status, restore give back the frames and the media', async () => {
