@@ -74,6 +74,7 @@ export {
   type HostedRestore,
   type HostedRestoreOptions,
   type HostedSpool,
+  type RestoredMedium,
   type HostedTransfer,
   hostedBackup,
   hostedRestore,

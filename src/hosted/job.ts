@@ -22,6 +22,7 @@ import type { CryptoBackend } from '../backends/types.js';
 import { BackupError, isBackupError } from '../errors.js';
 import type { FilePointer } from '../frames/schema.js';
 import { type PlanPolicy, planMedia, type StoredObject } from '../incremental/plan.js';
+import { forEachFilePointer } from '../incremental/references.js';
 import { concatByteList, constantTimeEqual, toBase64, toHex } from '../internal/bytes.js';
 import { deriveBackupId, deriveBackupKey } from '../keys/hierarchy.js';
 import type { RecoveryKeyInput } from '../keys/input.js';
@@ -408,6 +409,24 @@ export interface HostedRestore {
   readMedia(pointer: FilePointer): Promise<Uint8Array>;
   /** The media ids (base64url) the server holds. */
   storedMedia(): Promise<Set<string>>;
+  /**
+   * Every medium the backup references, once per media name, fetched and checked in turn (reads
+   * the backup's frames again; memory grows with the distinct media, not with frames). A medium
+   * the server lacks or that does not decrypt is yielded with its `error`; other failures throw.
+   */
+  allMedia(): AsyncGenerator<RestoredMedium>;
+}
+
+/** One medium of {@link HostedRestore.allMedia}. */
+export interface RestoredMedium {
+  /** The remote media name (`hex(plaintextHash || key)`). */
+  readonly mediaName: string;
+  /** The first FilePointer that names it. */
+  readonly pointer: FilePointer;
+  /** The checked plaintext, unless `error` says why there is none. */
+  readonly plaintext?: Uint8Array;
+  /** `NOT_FOUND` (the server lacks it) or the decryption's error. */
+  readonly error?: BackupError;
 }
 
 /**
@@ -470,7 +489,14 @@ export async function hostedRestore(options: HostedRestoreOptions): Promise<Host
     return h;
   };
 
-  return {
+  const readerOptions = {
+    key,
+    ...(options.maxDecompressedBytes === undefined ? {} : { maxDecompressedBytes: options.maxDecompressedBytes }),
+    ...(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes }),
+    ...(options.backend === undefined ? {} : { backend: options.backend }),
+  };
+  const source = file;
+  const result: HostedRestore = {
     reader,
     bytes: sourceLength(file),
     source: file,
@@ -510,5 +536,25 @@ export async function hostedRestore(options: HostedRestoreOptions): Promise<Host
         ...(options.backend === undefined ? {} : { backend: options.backend }),
       });
     },
+    async *allMedia() {
+      const again = await BackupReader.open(source, readerOptions);
+      const pointers = new Map<string, FilePointer>();
+      for await (const frame of again.frames()) {
+        forEachFilePointer(frame, (p) => {
+          const names = again.attachmentNames(p);
+          if (names !== undefined && !pointers.has(names.mediaName)) pointers.set(names.mediaName, p);
+        });
+      }
+      for (const [name, pointer] of pointers) {
+        try {
+          yield { mediaName: name, pointer, plaintext: await result.readMedia(pointer) };
+        } catch (e) {
+          // Missing or damaged media are reported one by one; a failing connection stops the restore.
+          if (!isBackupError(e) || ['NETWORK', 'AUTH_FAILED', 'RATE_LIMITED'].includes(e.code)) throw e;
+          yield { mediaName: name, pointer, error: e };
+        }
+      }
+    },
   };
+  return result;
 }

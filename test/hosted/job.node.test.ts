@@ -97,7 +97,7 @@ async function plaintextOf(acc: ReturnType<typeof account>, content = acc.backup
 
 describe('hostedBackup and hostedRestore', () => {
   it('round trip: frames and media come back; a second run uploads nothing new', async () => {
-    const { acc, client, transfer, events, media } = setup();
+    const { acc, server, client, transfer, events, media } = setup();
     const key = { recoveryKey: acc.recoveryKey, aci: acc.aci };
     const r = await hostedBackup({ client, key, content: acc.backupContent(), media, transfer, now: () => NOW });
     const distinct = new Set(acc.attachments.filter((a) => !a.viewOnce).map((a) => toHex(a.plaintextHash))).size;
@@ -125,6 +125,21 @@ describe('hostedBackup and hostedRestore', () => {
       }
     }
     expect(n).toBeGreaterThan(0);
+    // All at once: every distinct medium once, checked; one the server lost is reported, not fatal.
+    const all = [];
+    for await (const m of restored.allMedia()) all.push(m);
+    expect(all).toHaveLength(distinct);
+    for (const m of all) {
+      const want = acc.attachments.find((x) => toHex(x.plaintextHash) === toHex(m.pointer.locatorInfo!.plaintextHash!));
+      expect(toHex(m.plaintext!)).toBe(toHex(want!.plaintext));
+    }
+    const dir = [...server.media.keys()].find((d) => server.media.get(d)!.size > 0)!;
+    const lost = [...server.media.get(dir)!.keys()][0]!;
+    server.cdn.objects.delete(`backups/${dir}/media/${lost}`);
+    const afterLoss = [];
+    for await (const m of restored.allMedia()) afterLoss.push(m);
+    expect(afterLoss.filter((m) => m.error !== undefined).map((m) => m.error!.code)).toEqual(['NOT_FOUND']);
+    expect(afterLoss.filter((m) => m.plaintext !== undefined)).toHaveLength(distinct - 1);
     // The restored frames are what the writer wrote for this content.
     const expected = await plaintextOf(acc);
     const got = await plaintextOf(
