@@ -54,9 +54,7 @@ export { RestArchiveApi, type RestArchiveApiOptions } from './rest.js';
 export { ArchiveClient, type ArchiveClientOptions, type RetryOptions } from './client.js';
 export {
   type AbortSignalLike,
-  isStreamedBody,
   type StreamedBody,
-  sourceLength,
   type TusHttpStack,
   type TusUploadOptions,
   type TusUploadResult,
