@@ -11,8 +11,14 @@ import type { AbortSignalLike } from './upload.js';
 
 /** The part of a `fetch` response a CDN read uses. */
 export interface CdnResponse {
+  /** The HTTP status. */
   readonly status: number;
-  readonly headers: { get(name: string): string | null };
+  /** The response headers. */
+  readonly headers: {
+    /** A header's value, or null when absent. */
+    get(name: string): string | null;
+  };
+  /** The body, streamed; null when there is none. */
   readonly body: ByteSource | null;
 }
 

@@ -289,7 +289,14 @@ export class ArchiveClient {
    * repeat one copied twice) appears once, with its last listed length.
    * @throws {BackupError} `SERVER_ERROR` when the server repeats a cursor (it would never end).
    */
-  async listAllMedia(): Promise<{ objects: StoredMediaObject[]; backupDir?: string; mediaDir?: string }> {
+  async listAllMedia(): Promise<{
+    /** The stored objects, one per media id. */
+    objects: StoredMediaObject[];
+    /** The backup directory on the CDN (from the last page). */
+    backupDir?: string;
+    /** The media directory under it (from the last page). */
+    mediaDir?: string;
+  }> {
     const byId = new Map<string, StoredMediaObject>();
     const seen = new Set<string>();
     let cursor: string | undefined;

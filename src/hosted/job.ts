@@ -131,8 +131,11 @@ export type HostedMediaSource = (
 
 /** Progress of {@link hostedBackup}. */
 export interface HostedBackupProgress {
+  /** The step: writing the backup, uploading it, uploading media, deleting stale media. */
   readonly phase: 'write' | 'upload' | 'media' | 'cleanup';
+  /** Units done (bytes for `upload`, media otherwise). */
   readonly done: number;
+  /** Units in the step. */
   readonly total: number;
 }
 
@@ -401,7 +404,16 @@ export interface HostedRestore {
   /** Frees the downloaded file (the spool); the reader cannot be used after. */
   dispose(): Promise<void>;
   /** The server's backup info. */
-  info: { cdn: number; backupDir: string; mediaDir: string; backupName: string };
+  info: {
+    /** The CDN holding the backup. */
+    cdn: number;
+    /** The backup directory (base64url backup id). */
+    backupDir: string;
+    /** The media directory under it. */
+    mediaDir: string;
+    /** The backup file's name. */
+    backupName: string;
+  };
   /**
    * One attachment's plaintext, fetched from the backup tier and checked (both MACs, size, plaintext hash).
    * @throws {BackupError} `NOT_FOUND` when the server does not hold it; the attachment's decryption errors.

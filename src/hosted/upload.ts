@@ -25,15 +25,21 @@ import type { UploadForm } from './api.js';
  * {@link StreamedBody} values instead of arrays.
  */
 export interface TusHttpStack {
+  /** A request object as tus-js-client's `HttpRequest`. */
   createRequest(method: string, url: string): unknown;
+  /** The stack's name (tus-js-client logs it). */
   getName(): string;
+  /** True when request bodies may be {@link StreamedBody} values. */
   readonly streamsBodies?: boolean;
 }
 
 /** The part of an `AbortSignal` the hosted calls use. */
 export interface AbortSignalLike {
+  /** True once aborted. */
   readonly aborted: boolean;
+  /** Adds a listener called when the signal aborts. */
   addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  /** Removes a listener. */
   removeEventListener(type: 'abort', listener: () => void): void;
 }
 
@@ -64,7 +70,9 @@ export interface TusUploadResult {
  * `nodeTusHttpStack` in `sbackup/node`): `size` bytes, read from `chunks` as the request is sent.
  */
 export interface StreamedBody {
+  /** The body's length in bytes. */
   readonly size: number;
+  /** The body's bytes, read once. */
   readonly chunks: AsyncIterable<Uint8Array>;
 }
 
