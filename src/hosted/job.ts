@@ -141,7 +141,7 @@ export interface HostedBackupProgress {
 
 /** Options of {@link hostedBackup}. */
 export interface HostedBackupOptions {
-  /** The archive client (its BackupKey and media root key must be the backup's). */
+  /** The archive client (its BackupKey and media root key must be the backup's; one made without a media root key takes the backup's). */
   client: ArchiveClient;
   /** The recovery key and ACI; with `forwardSecrecyToken`, the forward-secrecy layout is written. */
   key: RecoveryKeyInput;
@@ -228,6 +228,8 @@ export async function hostedBackup(options: HostedBackupOptions): Promise<Hosted
   if (!(rootKey instanceof Uint8Array) || rootKey.length !== 32) {
     throw new BackupError('INVALID_BACKUP', 'the BackupInfo has no 32-byte mediaRootBackupKey');
   }
+  // A client made without the media root key takes the backup's.
+  if (!client.hasMediaRootKey) client.setMediaRootKey(rootKey);
   checkKeys(client, key, rootKey);
   const transfer = options.transfer ?? defaultTransfer();
   const now = options.now ?? Date.now;

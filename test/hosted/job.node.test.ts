@@ -266,6 +266,24 @@ describe('hostedBackup and hostedRestore', () => {
     }
   });
 
+  it('a client made without the media root key takes the backup one', async () => {
+    const { acc, server, transfer, media } = setup();
+    const bare = new ArchiveClient({
+      account: server,
+      anonymous: server,
+      backupKey: deriveBackupKey(acc.recoveryKey),
+      aci: acc.aci,
+      serverParams: server.publicParams,
+      now: () => NOW,
+    });
+    expect(bare.hasMediaRootKey).toBe(false);
+    const key = { recoveryKey: acc.recoveryKey, aci: acc.aci };
+    const r = await hostedBackup({ client: bare, key, content: acc.backupContent(), media, transfer, now: () => NOW });
+    expect(r.mediaCopied).toBeGreaterThan(0);
+    expect(bare.hasMediaRootKey).toBe(true);
+    expect(() => bare.setMediaRootKey(new Uint8Array(32).fill(9))).toThrow(TypeError);
+  });
+
   it('refuses a client made with other keys', async () => {
     const { client, transfer, media } = setup();
     const other = account(11);
