@@ -24,6 +24,7 @@ export const CORE_ENTRIES = {
   validate: 'src/validate/index.ts',
   backends: 'src/backends/index.ts',
   export: 'src/export/index.ts',
+  merge: 'src/merge/index.ts',
   hosted: 'src/hosted/index.ts',
   testing: 'src/testing/index.ts',
 };

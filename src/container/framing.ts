@@ -6,7 +6,7 @@
 
 import { concatBytes } from '../internal/bytes.js';
 import { emptyInput, frameTooLarge, invalidLengthPrefix, truncatedFrame } from '../internal/frameErrors.js';
-import { MAX_VARINT32_BYTES, readVarint32 } from '../internal/wire.js';
+import { encodeVarint, MAX_VARINT32_BYTES, readVarint32, varintLength } from '../internal/wire.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -113,6 +113,139 @@ export class ChunkSplitter {
   finish(): void {
     if (this.partial !== undefined) {
       throw truncatedFrame(this.count, this.start, `has ${this.partialFilled} of its ${this.partial.length} bytes`);
+    }
+    if (this.held.length > 0) throw truncatedFrame(this.count, this.start, 'ends inside its length prefix');
+    if (this.count === 0) throw emptyInput();
+  }
+}
+
+/**
+ * Checks the framing of decompressed bytes without splitting them: the byte-copy path of a
+ * reader whose output is the varint-delimited stream itself (`sbackup decrypt`). It applies the
+ * rules of {@link ChunkSplitter}, with the same errors and details, and hands each chunk back as
+ * the bytes to write: the chunk itself (a view, no copy), except that a length prefix is always
+ * written in its shortest form (as a writer re-encoding the split messages would write it; a
+ * longer, non-minimal prefix is replaced) and a prefix cut by the chunk's end is held back
+ * until it is complete.
+ */
+export class FrameScanner {
+  /** Messages completed so far. */
+  count = 0;
+  /** Bytes of the current message still to come. */
+  private remaining = 0;
+  /** Length of the current message (meaningful while `remaining > 0`). */
+  private length = 0;
+  /** An incomplete length prefix held from the previous chunk. */
+  private held: Uint8Array = EMPTY;
+  /** Plaintext bytes scanned before the current call. */
+  private total = 0;
+  /** Plaintext offset of the length prefix of the current message (or of the held prefix). */
+  private start = 0;
+
+  constructor(private readonly maxFrameBytes: number) {}
+
+  /** Starts the message whose prefix (read as `value`) begins at plaintext offset `at`. */
+  private begin(value: number, at: number): void {
+    if (value > this.maxFrameBytes) throw frameTooLarge(this.count, at, value, this.maxFrameBytes);
+    this.start = at;
+    this.length = value;
+    this.remaining = value;
+    if (value === 0) this.count++;
+  }
+
+  /**
+   * Checks `chunk` and appends the bytes to write for it to `out` (possibly none, usually `chunk`
+   * itself). The views stay valid as long as `chunk` does.
+   */
+  scan(chunk: Uint8Array, out: Uint8Array[]): void {
+    const base = this.total;
+    this.total += chunk.length;
+    let pos = 0;
+    if (this.held.length > 0) {
+      const held = this.held;
+      const all = concatBytes(held, chunk.subarray(0, MAX_VARINT32_BYTES));
+      const v = readVarint32(all, 0);
+      if (!v.ok) {
+        if (v.reason === 'truncated') {
+          this.held = all;
+          return;
+        }
+        throw invalidLengthPrefix(
+          this.count,
+          this.start,
+          v.reason === 'too-large' ? 'exceeds 2^32-1' : `is longer than ${MAX_VARINT32_BYTES} bytes`,
+        );
+      }
+      this.held = EMPTY;
+      this.begin(v.value, this.start);
+      out.push(encodeVarint(v.value));
+      pos = v.next - held.length;
+    }
+    /** Start of the bytes not yet handed out. */
+    let from = pos;
+    const end = chunk.length;
+    for (;;) {
+      if (this.remaining > 0) {
+        const take = Math.min(this.remaining, end - pos);
+        this.remaining -= take;
+        pos += take;
+        if (this.remaining > 0) break;
+        this.count++;
+      }
+      if (pos >= end) break;
+      // Fast path: a one- or two-byte prefix inside the chunk (every frame under 16 KiB), with
+      // the limit check of `begin` inlined; anything else goes through readVarint32.
+      const b0 = chunk[pos]!;
+      if (b0 < 0x80 || (pos + 1 < end && chunk[pos + 1]! < 0x80 && chunk[pos + 1]! !== 0)) {
+        const value = b0 < 0x80 ? b0 : (b0 & 0x7f) | (chunk[pos + 1]! << 7);
+        if (value > this.maxFrameBytes) throw frameTooLarge(this.count, base + pos, value, this.maxFrameBytes);
+        this.start = base + pos;
+        this.length = value;
+        this.remaining = value;
+        pos += b0 < 0x80 ? 1 : 2;
+        if (value === 0) this.count++;
+        else if (pos + value < end) {
+          // The whole message is in the chunk: skip it at once.
+          pos += value;
+          this.remaining = 0;
+          this.count++;
+        }
+        continue;
+      }
+      const v = readVarint32(chunk, pos);
+      if (!v.ok) {
+        if (v.reason === 'truncated') {
+          if (pos > from) out.push(chunk.subarray(from, pos));
+          this.held = chunk.slice(pos);
+          this.start = base + pos;
+          return;
+        }
+        throw invalidLengthPrefix(
+          this.count,
+          base + pos,
+          v.reason === 'too-large' ? 'exceeds 2^32-1' : `is longer than ${MAX_VARINT32_BYTES} bytes`,
+        );
+      }
+      this.begin(v.value, base + pos);
+      if (v.next - pos !== varintLength(v.value)) {
+        // A non-minimal prefix: written in its shortest form.
+        if (pos > from) out.push(chunk.subarray(from, pos));
+        out.push(encodeVarint(v.value));
+        from = v.next;
+      }
+      pos = v.next;
+    }
+    if (from < chunk.length) out.push(from === 0 ? chunk : chunk.subarray(from));
+  }
+
+  /**
+   * Checks that the plaintext ended between messages and held at least the BackupInfo.
+   *
+   * @throws {BackupError} as {@link ChunkSplitter.finish}.
+   */
+  finish(): void {
+    if (this.remaining > 0) {
+      throw truncatedFrame(this.count, this.start, `has ${this.length - this.remaining} of its ${this.length} bytes`);
     }
     if (this.held.length > 0) throw truncatedFrame(this.count, this.start, 'ends inside its length prefix');
     if (this.count === 0) throw emptyInput();

@@ -17,7 +17,7 @@ import type { BackupMetadata } from '../keys/metadata.js';
 import type { SplitKey } from '../keys/hierarchy.js';
 import { type BackupKeyInput, resolveMessageBackupKey } from '../keys/input.js';
 import { emptyInput } from '../internal/frameErrors.js';
-import { ChunkSplitter } from './framing.js';
+import { ChunkSplitter, FrameScanner } from './framing.js';
 import { GzipReader, type TrailingBytes } from './gzip.js';
 import {
   type BackupHeader,
@@ -171,8 +171,62 @@ interface BodyState {
 }
 
 /**
- * Pass 2 (or the single pass): decrypt, gunzip, split. Yields BackupInfo then frames; at the end
- * checks PKCS#7, the gzip member, the framing, then compares the recomputed MAC with `expected`
+ * What pass 2 makes of the inflated chunks: `next` takes from `inflated` (oldest first) and
+ * returns the next batch of output, or `undefined` when no chunk waits; `finish` checks the end.
+ */
+interface BodyOutput {
+  next(inflated: Uint8Array[]): Uint8Array[] | undefined;
+  finish(): void;
+}
+
+/**
+ * The messages (BackupInfo, then frames), views into the inflated chunks. Each chunk is split one
+ * batch at a time as the consumer pulls, so the number of waiting messages is never more than one
+ * batch (hostile files hold millions of one-byte frames).
+ */
+function messageOutput(maxFrameBytes: number): BodyOutput {
+  const splitter = new ChunkSplitter(maxFrameBytes);
+  /** The unsplit rest of the chunk being split. */
+  let rest: Uint8Array | undefined;
+  return {
+    next(inflated) {
+      for (;;) {
+        rest ??= inflated.shift();
+        if (rest === undefined) return undefined;
+        const batch: Uint8Array[] = [];
+        rest = splitter.pushSome(rest, batch, SPLIT_BATCH);
+        if (batch.length > 0) return batch;
+      }
+    },
+    finish: () => splitter.finish(),
+  };
+}
+
+/**
+ * The varint-delimited plaintext itself (the `.binproto` form), checked as it goes: the framing
+ * and the limits are checked by {@link FrameScanner} before a chunk's bytes are handed out, with
+ * the errors {@link messageOutput} raises; no per-message work beyond reading the prefixes.
+ */
+function byteOutput(maxFrameBytes: number): BodyOutput {
+  const scanner = new FrameScanner(maxFrameBytes);
+  return {
+    next(inflated) {
+      for (;;) {
+        const chunk = inflated.shift();
+        if (chunk === undefined) return undefined;
+        const out: Uint8Array[] = [];
+        scanner.scan(chunk, out);
+        if (out.length > 0) return out;
+      }
+    },
+    finish: () => scanner.finish(),
+  };
+}
+
+/**
+ * Pass 2 (or the single pass): decrypt, gunzip, split. Yields what `output` makes of the
+ * plaintext (messages: BackupInfo then frames; or checked bytes); at the end checks PKCS#7, the
+ * gzip member, the framing, then compares the recomputed MAC with `expected`
  * (two-pass) or with the file's own tag (single pass). The last 32 bytes seen are held back as
  * the tag, so the body's length need not be known in advance.
  */
@@ -183,28 +237,15 @@ async function* decryptBody(
   options: ReadOptions,
   backend: CryptoBackend,
   state: BodyState,
+  output: BodyOutput,
 ): AsyncGenerator<Uint8Array> {
   const mac: Hasher = backend.hmacSha256(options.key.hmacKey);
   const iv = new Uint8Array(BACKUP_IV_LENGTH);
   let ivFilled = 0;
   let cbc: ReturnType<CryptoBackend['aesCbcDecrypt']> | undefined;
-  const splitter = new ChunkSplitter(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
-  // Decompressed chunks wait here and are split one frame at a time as the consumer pulls, so the
-  // number of waiting frames is never more than one chunk's (hostile files hold millions of
-  // one-byte frames).
+  // Decompressed chunks wait here until `output` takes them as the consumer pulls.
   const inflated: Uint8Array[] = [];
-  /** The unsplit rest of the chunk being split. */
-  let rest: Uint8Array | undefined;
-  /** The next batch of frames of the waiting chunks, or `undefined` when none is waiting. */
-  const nextBatch = (): Uint8Array[] | undefined => {
-    for (;;) {
-      rest ??= inflated.shift();
-      if (rest === undefined) return undefined;
-      const batch: Uint8Array[] = [];
-      rest = splitter.pushSome(rest, batch, SPLIT_BATCH);
-      if (batch.length > 0) return batch;
-    }
-  };
+  const nextBatch = (): Uint8Array[] | undefined => output.next(inflated);
   const gz = new GzipReader(
     backend,
     (out) => {
@@ -286,7 +327,7 @@ async function* decryptBody(
   await settle();
   for (let batch = nextBatch(); batch !== undefined; batch = nextBatch()) for (const f of batch) yield f;
   const trailing: TrailingBytes = gz.end();
-  splitter.finish();
+  output.finish();
   if (expected !== undefined && !constantTimeEqual(mac.digest(), expected)) {
     throw new BackupError('MAC_MISMATCH', 'the file changed while it was being read (its MAC no longer matches)');
   }
@@ -333,13 +374,82 @@ export async function openBackup(source: RereadableSource, openOptions: OpenBack
   const tag = await verifyMac(src, header, options.key, backend);
   const state: BodyState = { trailer: undefined };
   // decryptBody keeps no chunk past the next read (`coalesce` copies small ones), so `scan` is safe.
-  const body = decryptBody(src.scan(header.bodyOffset), src.length - header.bodyOffset, tag, options, backend, state);
+  const body = decryptBody(
+    src.scan(header.bodyOffset),
+    src.length - header.bodyOffset,
+    tag,
+    options,
+    backend,
+    state,
+    messageOutput(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES),
+  );
   const { backupInfo, frames } = await splitInfo(body);
   return {
     layout: header.layout,
     ...(header.metadata === undefined ? {} : { metadata: header.metadata }),
     backupInfo,
     frames,
+    get trailer() {
+      return state.trailer;
+    },
+  };
+}
+
+/** An opened backup whose MAC verified, read as its plaintext bytes (see {@link openBackupBytes}). */
+export interface OpenedBackupBytes {
+  /** `modern` (with the forward-secrecy metadata header) or `legacy`. */
+  readonly layout: BackupLayout;
+  /** The decoded metadata of a modern file. */
+  readonly metadata?: BackupMetadata;
+  /**
+   * The plaintext: the varint-delimited BackupInfo and Frames (the `.binproto` form, each length
+   * prefix in its shortest form), in chunks; iterate once. The framing and the limits are checked
+   * before a chunk is released; iteration ends by checking the rest of the file, as `frames` does.
+   */
+  readonly bytes: AsyncIterable<Uint8Array>;
+  /** Known once `bytes` has been iterated to the end. */
+  readonly trailer: BackupTrailer | undefined;
+}
+
+/**
+ * Like {@link openBackup}, for callers that only move the plaintext (`sbackup decrypt`): the same
+ * checks, in the same order, with the same errors, but the output is the delimited stream in
+ * large chunks instead of one message at a time, the bytes the messages of `openBackup` would
+ * give, each after its length prefix. No plaintext is released before the HMAC verifies.
+ *
+ * @throws {BackupError} as {@link openBackup} (`EMPTY_INPUT` comes from `bytes`).
+ * @throws {TypeError | RangeError} on bad arguments.
+ */
+export async function openBackupBytes(
+  source: RereadableSource,
+  openOptions: OpenBackupOptions,
+): Promise<OpenedBackupBytes> {
+  const options = checkReadOptions(openOptions);
+  const src = toRandomAccess(source);
+  const backend = options.backend ?? defaultAsyncBackend();
+  const header = parseBackupHeader(await readPrefix(src), src.length);
+  const tag = await verifyMac(src, header, options.key, backend);
+  const state: BodyState = { trailer: undefined };
+  const body = decryptBody(
+    src.scan(header.bodyOffset),
+    src.length - header.bodyOffset,
+    tag,
+    options,
+    backend,
+    state,
+    byteOutput(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES),
+  );
+  let used = false;
+  return {
+    layout: header.layout,
+    ...(header.metadata === undefined ? {} : { metadata: header.metadata }),
+    bytes: {
+      [Symbol.asyncIterator]() {
+        if (used) throw new TypeError('the bytes of an opened backup can be iterated only once');
+        used = true;
+        return body;
+      },
+    },
     get trailer() {
       return state.trailer;
     },
@@ -388,7 +498,15 @@ export async function openBackupSinglePass(
     }
   })();
   const state: BodyState = { trailer: undefined };
-  const body = decryptBody(chunks, undefined, undefined, options, backend, state);
+  const body = decryptBody(
+    chunks,
+    undefined,
+    undefined,
+    options,
+    backend,
+    state,
+    messageOutput(options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES),
+  );
   const { backupInfo, frames } = await splitInfo(body);
   return {
     layout: header.layout,

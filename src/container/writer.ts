@@ -73,6 +73,30 @@ function frameKind(frame: Uint8Array): number {
   return tag !== undefined && tag < 0x80 && (tag & 7) === 2 ? tag >> 3 : 0;
 }
 
+/** Marks a {@link FrameInput} made by {@link framesInBatches}: the writer takes its batches directly. */
+const BATCHES = Symbol('frame batches');
+
+type BatchedFrames = AsyncIterable<Uint8Array> & { readonly [BATCHES]: AsyncIterable<readonly Uint8Array[]> };
+
+/**
+ * Frames that arrive in batches (internal; the CLI splits each read of a `.binproto` into views):
+ * a {@link FrameInput} like any other, but {@link encryptBackupStream} iterates the batches
+ * themselves, with one `await` per batch instead of one per frame.
+ */
+export function framesInBatches(batches: AsyncIterable<readonly Uint8Array[]>): FrameInput {
+  const frames: BatchedFrames = {
+    [BATCHES]: batches,
+    async *[Symbol.asyncIterator]() {
+      for await (const batch of batches) yield* batch;
+    },
+  };
+  return frames;
+}
+
+function isBatched(frames: FrameInput): frames is BatchedFrames {
+  return BATCHES in (Object(frames) as object);
+}
+
 function isSyncIterable(frames: FrameInput): frames is Iterable<Uint8Array> {
   const o = Object(frames) as object;
   return !(Symbol.asyncIterator in o) && Symbol.iterator in o;
@@ -327,7 +351,15 @@ export async function* encryptBackupStream(
     if (kind === FRAME_CHAT_ITEM && schedule.tryChatItem(frame)) return undefined;
     return schedule.message(frame, kind);
   };
-  if (isSyncIterable(frames)) {
+  if (isBatched(frames)) {
+    for await (const batch of frames[BATCHES]) {
+      for (const frame of batch) {
+        const pending = write(frame);
+        if (pending !== undefined) await pending;
+        if (enc.full) yield* enc.encryptFull();
+      }
+    }
+  } else if (isSyncIterable(frames)) {
     // No `for await` over a synchronous source: a microtask per frame costs more than the frame.
     for (const frame of frames) {
       const pending = write(frame);

@@ -4,7 +4,7 @@
  * most `pageSize` messages each, in the look of a chat app (bubbles, names, day separators,
  * quotes, reactions, inline images, video and audio by relative path, file links). No script,
  * no network reference (links in messages are shown as text), light and dark through
- * `prefers-color-scheme`. Every text is HTML-escaped. Times are UTC.
+ * `prefers-color-scheme`. Every text is HTML-escaped. Times are UTC unless a time zone is given.
  *
  * {@link HtmlArchive} streams: each {@link HtmlArchive.push} returns the text to append to
  * which file; it holds one small state per chat, never the messages.
@@ -26,6 +26,11 @@ export interface HtmlArchiveOptions {
   pageSize?: number;
   /** Title of the index page (default "Signal chats"). */
   title?: string;
+  /**
+   * IANA time zone of the dates and times people read (default `UTC`), e.g. `Europe/Berlin`;
+   * the machine-readable `datetime` attributes stay in UTC.
+   */
+  timeZone?: string;
 }
 
 /** Escapes text for HTML content and attribute values. */
@@ -63,12 +68,91 @@ const MONTHS = [
   'December',
 ];
 
-const dayKey = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-function dayLabel(ms: number): string {
-  const d = new Date(ms);
-  return `${WEEKDAYS[d.getUTCDay()]}, ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+/** Wall-clock fields of an instant in one time zone (month 1-12). */
+interface WallTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
 }
-const clock = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+
+/** Dates and times as people read them, in one time zone. */
+interface Zone {
+  /** The zone's IANA name (`UTC` by default). */
+  name: string;
+  wall(ms: number): WallTime;
+}
+
+const UTC_ZONE: Zone = {
+  name: 'UTC',
+  wall(ms) {
+    const d = new Date(ms);
+    return {
+      year: d.getUTCFullYear(),
+      month: d.getUTCMonth() + 1,
+      day: d.getUTCDate(),
+      hour: d.getUTCHours(),
+      minute: d.getUTCMinutes(),
+    };
+  },
+};
+const zones = new Map<string, Zone>([['UTC', UTC_ZONE]]);
+
+/**
+ * The zone named `timeZone` (Intl's time-zone data, read on first use).
+ * @throws {RangeError} for a name that is not a time zone.
+ */
+function zoneOf(timeZone: string | undefined): Zone {
+  const wanted = timeZone ?? 'UTC';
+  const known = zones.get(wanted);
+  if (known !== undefined) return known;
+  let format: Intl.DateTimeFormat;
+  try {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: wanted,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+    });
+  } catch {
+    throw new RangeError(`"timeZone" expected an IANA time zone such as Europe/Berlin, got ${JSON.stringify(wanted)}`);
+  }
+  const zone: Zone = {
+    name: wanted, // as given: ICU may answer an older alias (Asia/Kolkata -> Asia/Calcutta)
+    wall(ms) {
+      const parts: Record<string, number> = {};
+      for (const p of format.formatToParts(ms)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+      return {
+        year: parts.year!,
+        month: parts.month!,
+        day: parts.day!,
+        hour: parts.hour! % 24,
+        minute: parts.minute!,
+      };
+    },
+  };
+  zones.set(wanted, zone);
+  return zone;
+}
+
+const two = (n: number) => String(n).padStart(2, '0');
+function dayKey(ms: number, zone: Zone): string {
+  const w = zone.wall(ms);
+  return `${String(w.year).padStart(4, '0')}-${two(w.month)}-${two(w.day)}`;
+}
+function dayLabel(ms: number, zone: Zone): string {
+  const w = zone.wall(ms);
+  const weekday = new Date(Date.UTC(w.year, w.month - 1, w.day)).getUTCDay();
+  return `${WEEKDAYS[weekday]}, ${w.day} ${MONTHS[w.month - 1]} ${w.year}`;
+}
+function clock(ms: number, zone: Zone): string {
+  const w = zone.wall(ms);
+  return `${two(w.hour)}:${two(w.minute)}`;
+}
 
 function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -244,9 +328,13 @@ function messageBody(m: ExportMessage): string {
   return out;
 }
 
-/** One message (or update) as HTML. */
-export function messageToHtml(m: ExportMessage, options: { showAuthor?: boolean } = {}): string {
-  const time = `<time datetime="${escapeHtml(m.sent)}">${clock(m.sentMs)}</time>`;
+/**
+ * One message (or update) as HTML, its time in `options.timeZone` (IANA name, default UTC).
+ * @throws {RangeError} for a name that is not a time zone.
+ */
+export function messageToHtml(m: ExportMessage, options: { showAuthor?: boolean; timeZone?: string } = {}): string {
+  const zone = zoneOf(options.timeZone);
+  const time = `<time datetime="${escapeHtml(m.sent)}">${clock(m.sentMs, zone)}</time>`;
   if (m.kind === 'update') {
     return `<div class="update" id="m${escapeHtml(m.id)}">${escapeHtml(m.update?.text ?? '')} · ${time}</div>\n`;
   }
@@ -259,7 +347,7 @@ export function messageToHtml(m: ExportMessage, options: { showAuthor?: boolean 
       : `<details><summary>edited</summary>${m.revisions
           .map(
             (r) =>
-              `<div><time datetime="${escapeHtml(r.sent)}">${clock(r.sentMs)}</time> ${r.text === undefined ? '' : formattedTextToHtml(r.text)}</div>`,
+              `<div><time datetime="${escapeHtml(r.sent)}">${clock(r.sentMs, zone)}</time> ${r.text === undefined ? '' : formattedTextToHtml(r.text)}</div>`,
           )
           .join('')}</details>`;
   const reactions =
@@ -285,6 +373,7 @@ const KIND_LABEL: Record<ExportChat['kind'], string> = {
 export class HtmlArchive {
   readonly #pageSize: number;
   readonly #title: string;
+  readonly #zone: Zone;
   readonly #chats = new Map<string, ChatState>();
   #account = '';
 
@@ -293,6 +382,7 @@ export class HtmlArchive {
     if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new RangeError('"pageSize" expected an integer >= 1');
     this.#pageSize = pageSize;
     this.#title = options.title ?? 'Signal chats';
+    this.#zone = zoneOf(options.timeZone);
   }
 
   /** The directory (relative to the archive's root) of a chat already pushed. */
@@ -304,7 +394,7 @@ export class HtmlArchive {
     const prev = s.page > 1 ? ` · <a href="page-${s.page - 1}.html">← earlier</a>` : '';
     return {
       path: `${s.dir}/page-${s.page}.html`,
-      text: `${page(s.chat.title, `<a href="../index.html">All chats</a> · ${escapeHtml(KIND_LABEL[s.chat.kind])} · page ${s.page} · times in UTC${prev}`, '../')}<main>\n`,
+      text: `${page(s.chat.title, `<a href="../index.html">All chats</a> · ${escapeHtml(KIND_LABEL[s.chat.kind])} · page ${s.page} · times in ${escapeHtml(this.#zone.name)}${prev}`, '../')}<main>\n`,
     };
   }
 
@@ -351,12 +441,12 @@ export class HtmlArchive {
       out.push(this.#header(s));
     }
     let text = '';
-    const day = dayKey(record.sentMs);
+    const day = dayKey(record.sentMs, this.#zone);
     if (day !== s.lastDay) {
-      text += `<div class="day"><span>${dayLabel(record.sentMs)}</span></div>\n`;
+      text += `<div class="day"><span>${dayLabel(record.sentMs, this.#zone)}</span></div>\n`;
       s.lastDay = day;
     }
-    text += messageToHtml(record, { showAuthor: s.group });
+    text += messageToHtml(record, { showAuthor: s.group, timeZone: this.#zone.name });
     out.push({ path: `${s.dir}/page-${s.page}.html`, text });
     s.onPage++;
     s.total++;
@@ -378,7 +468,7 @@ export class HtmlArchive {
       const range =
         s.firstMs === undefined
           ? ''
-          : `${dayKey(s.firstMs)}${dayKey(s.lastMs!) === dayKey(s.firstMs) ? '' : ` – ${dayKey(s.lastMs!)}`}`;
+          : `${dayKey(s.firstMs, this.#zone)}${dayKey(s.lastMs!, this.#zone) === dayKey(s.firstMs, this.#zone) ? '' : ` – ${dayKey(s.lastMs!, this.#zone)}`}`;
       rows.push(
         `<tr><td><a href="${escapeHtml(encodeURIComponent(s.dir))}/page-1.html">${escapeHtml(s.chat.title)}</a></td><td>${escapeHtml(KIND_LABEL[s.chat.kind])}</td><td>${s.total}</td><td>${range}</td></tr>`,
       );
@@ -388,7 +478,7 @@ export class HtmlArchive {
     out.push(
       {
         path: 'index.html',
-        text: `${page(this.#title, sub, '')}<main><table><thead><tr><th>Chat</th><th>Kind</th><th>Messages</th><th>Dates (UTC)</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table></main>\n</body></html>\n`,
+        text: `${page(this.#title, sub, '')}<main><table><thead><tr><th>Chat</th><th>Kind</th><th>Messages</th><th>Dates (${escapeHtml(this.#zone.name)})</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table></main>\n</body></html>\n`,
       },
       { path: 'style.css', text: CSS },
     );

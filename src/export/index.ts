@@ -42,3 +42,9 @@ export {
   messageToHtml,
 } from './html.js';
 export { EXPORT_FORMAT, recordsToJson, recordsToJsonLines } from './json.js';
+export {
+  TAKEOUT_METADATA,
+  TakeoutExporter,
+  takeoutBackupInfoLine,
+  takeoutFrameLine,
+} from './takeout.js';

@@ -27,7 +27,9 @@ export interface IssuedCredential {
 
 /** The credentials the server issued for a range of days, per credential type. */
 export interface IssuedCredentials {
+  /** For the messages backup (the context made from the BackupKey). */
   readonly messages: readonly IssuedCredential[];
+  /** For the media backup (the context made from the media root key). */
   readonly media: readonly IssuedCredential[];
 }
 
@@ -45,8 +47,11 @@ export interface UploadForm {
 
 /** Where the message backup lives. */
 export interface BackupInfo {
+  /** The CDN holding the backup (3 for the backup CDN). */
   readonly cdn: number;
+  /** The backup's directory on that CDN (derived from the backup id). */
   readonly backupDir: string;
+  /** The media directory's name inside `backupDir`. */
   readonly mediaDir: string;
   /** The backup file's name; absent when no backup was uploaded yet. */
   readonly backupName?: string;
@@ -56,21 +61,27 @@ export interface BackupInfo {
 
 /** Headers for reading `/backups/...` on a CDN. */
 export interface CdnCredentials {
+  /** Headers to send with every read (e.g. `Authorization`). */
   readonly headers: Readonly<Record<string, string>>;
 }
 
 /** One media object stored in the backup tier. */
 export interface StoredMediaObject {
+  /** The CDN holding the object. */
   readonly cdn: number;
   /** The media id (15 bytes), as the server lists it. */
   readonly mediaId: Uint8Array;
+  /** The stored (media-tier encrypted) object's length in bytes. */
   readonly objectLength: number;
 }
 
 /** One page of the media list. */
 export interface MediaPage {
+  /** The objects on this page. */
   readonly storedMediaObjects: readonly StoredMediaObject[];
+  /** The backup's directory on the CDN. */
   readonly backupDir: string;
+  /** The media directory's name inside `backupDir`. */
   readonly mediaDir: string;
   /** The cursor of the next page; absent on the last page. */
   readonly cursor?: string;
@@ -78,7 +89,13 @@ export interface MediaPage {
 
 /** One transit-tier object to copy into the backup tier, with the media tier's outer keys. */
 export interface CopyMediaItem {
-  readonly sourceAttachment: { readonly cdn: number; readonly key: string };
+  /** Where the transit-encrypted upload is: its CDN and key, from the media upload form. */
+  readonly sourceAttachment: {
+    /** The CDN the medium was uploaded to. */
+    readonly cdn: number;
+    /** The upload's key on that CDN. */
+    readonly key: string;
+  };
   /** The uploaded (transit-encrypted) object's length in bytes. */
   readonly objectLength: number;
   /** The media id (15 bytes). */
@@ -91,17 +108,21 @@ export interface CopyMediaItem {
 
 /** The outcome of copying one item. */
 export interface CopyMediaResult {
+  /** The item's media id (15 bytes). */
   readonly mediaId: Uint8Array;
   /** 200 when copied; otherwise the server's per-item status (400, 410 source gone, 413 quota). */
   readonly status: number;
   /** The CDN it was copied to, when it was. */
   readonly cdn?: number;
+  /** The server's reason, when the copy failed and it gave one. */
   readonly failureReason?: string;
 }
 
 /** The media object to delete. */
 export interface MediaToDelete {
+  /** The CDN holding the object. */
   readonly cdn: number;
+  /** The media id (15 bytes). */
   readonly mediaId: Uint8Array;
 }
 

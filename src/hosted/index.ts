@@ -38,6 +38,7 @@ export type {
   StoredMediaObject,
   UploadForm,
 } from './api.js';
+
 // REST over Signal's chat WebSocket (the transport; Node's HTTP/2 connector is in sbackup/node)
 export type { ChatRequest, ChatResponse, ChatTransport } from './transport.js';
 export {

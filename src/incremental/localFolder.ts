@@ -144,6 +144,11 @@ export interface CreateLocalBackupOptions extends LocalBackupKeyOptions {
   onProgress?: (progress: LocalBackupProgress) => void;
   /** Largest frame accepted in `frames`, in bytes; default the frame stream's (`DEFAULT_MAX_FRAME_BYTES`). */
   maxFrameBytes?: number;
+  /**
+   * The 16-byte backup id the snapshot's `metadata` names (e.g. read from another snapshot of
+   * the account), instead of the one derived from `key.aci`; with both, they must agree.
+   */
+  backupId?: Uint8Array;
 }
 
 /** What {@link createLocalBackup} did. */
@@ -499,10 +504,22 @@ export async function createLocalBackup(
   options: CreateLocalBackupOptions,
 ): Promise<CreateLocalBackupResult> {
   checkCreateOptions(options);
-  const keys = localBackupKeys(options);
+  const keys = withBackupId(localBackupKeys(options), options.backupId);
   if (keys.backupId === undefined)
-    throw new TypeError('"key.aci" is needed to create a snapshot (its metadata names the backup id)');
+    throw new TypeError('"key.aci" (or "backupId") is needed to create a snapshot (its metadata names the backup id)');
   return withFolderLock(storage, 'create', undefined, (lock) => createLocked(storage, options, keys, lock));
+}
+
+/** The keys with a given backup id (checked against the ACI's, when there is one). */
+function withBackupId(keys: LocalBackupKeys, backupId: Uint8Array | undefined): LocalBackupKeys {
+  if (backupId === undefined) return keys;
+  if (!(backupId instanceof Uint8Array) || backupId.length !== 16) {
+    throw new TypeError('"backupId" expected 16 bytes');
+  }
+  if (keys.backupId !== undefined && !constantTimeEqual(keys.backupId, backupId)) {
+    throw new TypeError('"backupId" differs from the one "key.aci" gives');
+  }
+  return { ...keys, backupId, messageBackupKey: deriveMessageBackupKey(keys.backupKey, backupId) };
 }
 
 async function createLocked(

@@ -14,9 +14,17 @@ import { isBackupError } from '../errors.js';
 import { chatDirectoryName, HtmlArchive } from '../export/html.js';
 import { recordsToJson, recordsToJsonLines } from '../export/json.js';
 import type { ExportAttachment, ExportChat, ExportMessage, ExportRecord } from '../export/model.js';
+import { filePointersOf, TAKEOUT_METADATA, TakeoutExporter, takeoutFrameLine } from '../export/takeout.js';
+import type { BackupInfo, Frame } from '../frames/codec.js';
+import type { FilePointer } from '../frames/schema.js';
+import { toHex } from '../internal/bytes.js';
+import { localBackupFileName, mediaName } from '../media/names.js';
 
-/** Output formats of {@link exportToDirectory}. */
-export type ExportFormat = 'html' | 'json' | 'jsonl';
+/**
+ * Output formats: `html`, `json` and `jsonl` are written by {@link exportToDirectory}, `signal`
+ * (Signal's own plaintext export layout) by {@link exportTakeoutToDirectory}.
+ */
+export type ExportFormat = 'html' | 'json' | 'jsonl' | 'signal';
 
 /**
  * The plaintext of one medium (checked against its plaintext hash by the source), or undefined
@@ -37,6 +45,8 @@ export interface ExportToDirectoryOptions {
   media?: ExportMediaSource | false;
   /** Messages per HTML page (default 1000). */
   pageSize?: number;
+  /** IANA time zone of the dates and times in the HTML pages (default `UTC`), e.g. `Europe/Berlin`. */
+  timeZone?: string;
   /** Called after each message record. */
   onProgress?: (messages: number) => void;
 }
@@ -90,6 +100,8 @@ const EXTENSIONS: Record<string, string> = {
   'audio/aac': 'aac',
   'audio/mpeg': 'mp3',
   'audio/ogg': 'ogg',
+  'audio/wav': 'wav',
+  'audio/x-wav': 'wav',
   'audio/mp4': 'm4a',
   'application/pdf': 'pdf',
   'text/plain': 'txt',
@@ -176,6 +188,35 @@ function* mediaOf(m: ExportMessage): Generator<ExportAttachment> {
   for (const r of m.revisions) yield* r.attachments;
 }
 
+/** Creates the temporary sibling of `directory` (which must not exist) that is renamed to it at the end. */
+async function temporaryDirectory(directory: string): Promise<string> {
+  if ((await stat(directory).catch(() => undefined)) !== undefined) {
+    throw Object.assign(new Error(`EEXIST: ${directory} exists`), { code: 'EEXIST', path: directory });
+  }
+  const tmp = join(dirname(directory), `.${basename(directory)}.${randomBytes(6).toString('hex')}.partial`);
+  await mkdir(tmp, { mode: DIR_MODE });
+  return tmp;
+}
+
+/** Writes a medium's chunks to a new file; on failure the file is removed and the error thrown. */
+async function writeChunks(full: string, source: MediaBytes): Promise<number> {
+  await mkdir(dirname(full), { recursive: true, mode: DIR_MODE });
+  const handle = await open(full, 'wx', FILE_MODE);
+  let bytes = 0;
+  try {
+    for await (const chunk of source as AsyncIterable<Uint8Array>) {
+      for (let off = 0; off < chunk.length; ) off += (await handle.write(chunk, off, chunk.length - off)).bytesWritten;
+      bytes += chunk.length;
+    }
+    await handle.close();
+  } catch (e) {
+    await handle.close().catch(() => {});
+    await rm(full, { force: true });
+    throw e;
+  }
+  return bytes;
+}
+
 /**
  * Writes `records` to `directory` (which must not exist) in `format`, with the media from
  * `options.media`. Returns a summary; missing media are listed there.
@@ -192,11 +233,7 @@ export async function exportToDirectory(
   if (format !== 'html' && format !== 'json' && format !== 'jsonl') {
     throw new RangeError(`"format" expected html, json or jsonl, got ${String(format)}`);
   }
-  if ((await stat(directory).catch(() => undefined)) !== undefined) {
-    throw Object.assign(new Error(`EEXIST: ${directory} exists`), { code: 'EEXIST', path: directory });
-  }
-  const tmp = join(dirname(directory), `.${basename(directory)}.${randomBytes(6).toString('hex')}.partial`);
-  await mkdir(tmp, { mode: DIR_MODE });
+  const tmp = await temporaryDirectory(directory);
   const summary: ExportSummary = {
     format,
     directory,
@@ -208,7 +245,10 @@ export async function exportToDirectory(
     const appender = new Appender(tmp);
     const html =
       format === 'html'
-        ? new HtmlArchive(options.pageSize === undefined ? {} : { pageSize: options.pageSize })
+        ? new HtmlArchive({
+            ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+            ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }),
+          })
         : undefined;
     const chatDirs = new Map<string, string>();
     const written = new Map<string, string>();
@@ -241,20 +281,10 @@ export async function exportToDirectory(
       for (let k = 2; usedNames.has(rel.toLowerCase()); k++)
         rel = `${chatDir}/${m.sent.slice(0, 10)}-${n}-${k}-${safeFileName(a)}`;
       usedNames.add(rel.toLowerCase());
-      const full = join(tmp, ...rel.split('/'));
-      await mkdir(dirname(full), { recursive: true, mode: DIR_MODE });
-      const handle = await open(full, 'wx', FILE_MODE);
-      let bytes = 0;
+      let bytes: number;
       try {
-        for await (const chunk of source as AsyncIterable<Uint8Array>) {
-          for (let off = 0; off < chunk.length; )
-            off += (await handle.write(chunk, off, chunk.length - off)).bytesWritten;
-          bytes += chunk.length;
-        }
-        await handle.close();
+        bytes = await writeChunks(join(tmp, ...rel.split('/')), source);
       } catch (e) {
-        await handle.close().catch(() => {});
-        await rm(full, { force: true });
         usedNames.delete(rel.toLowerCase());
         if (isBackupError(e)) return missing(e.code);
         throw e;
@@ -288,6 +318,135 @@ export async function exportToDirectory(
       const chunks = format === 'json' ? recordsToJson(prepared()) : recordsToJsonLines(prepared());
       for await (const text of chunks) await appender.add(name, text);
     }
+    await appender.flush();
+    await rename(tmp, directory);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  return summary;
+}
+
+/** Options of {@link exportTakeoutToDirectory}. */
+export interface TakeoutToDirectoryOptions {
+  /** Media plaintexts; without it (or with `media: false`) no medium is written. */
+  media?: ExportMediaSource | false;
+  /** Called after each chat item read. */
+  onProgress?: (chatItems: number) => void;
+}
+
+/** A FilePointer as the media source takes it (the fields {@link ExportAttachment} has). */
+function attachmentOfPointer(p: FilePointer): ExportAttachment {
+  const li = p.locatorInfo;
+  const key = li?.key;
+  const hash = li?.plaintextHash;
+  const localKey = li?.localKey;
+  const present = key instanceof Uint8Array && key.length === 64 && hash instanceof Uint8Array && hash.length === 32;
+  return {
+    ...(p.contentType ? { contentType: p.contentType } : {}),
+    ...(p.fileName ? { fileName: p.fileName } : {}),
+    size: li?.size ?? 0,
+    present,
+    ...(present
+      ? {
+          plaintextHash: toHex(hash),
+          mediaName: mediaName(hash, key),
+          ...(localKey instanceof Uint8Array && localKey.length > 0
+            ? { localFileName: localBackupFileName(hash, localKey) }
+            : {}),
+        }
+      : {}),
+  };
+}
+
+/** The extension of a medium in Signal's export: the file name's, else the content type's. */
+function takeoutExtension(a: ExportAttachment): string {
+  const fromName = /\.([A-Za-z0-9]{1,10})$/.exec(a.fileName ?? '')?.[1];
+  if (fromName !== undefined) return `.${fromName.toLowerCase()}`;
+  const fromType = EXTENSIONS[a.contentType ?? ''];
+  return fromType === undefined ? '' : `.${fromType}`;
+}
+
+/**
+ * Writes Signal's own plaintext export layout (clients' notes §4.7) to `directory` (which must not
+ * exist): `main.jsonl` (the lines of {@link TakeoutExporter}: equal to libsignal's
+ * BackupJsonExporter, disappearing messages left out, view-once media stripped),
+ * `metadata.json` (`{"version":1}`) and `files/<xx>/<name>.<ext>` decrypted, where `<name>` is
+ * the medium's local-backup name (or its media-tier name without a local key) and `<xx>` its
+ * first two characters. Media are written once each; missing ones are listed in the summary.
+ * Written under a temporary name and renamed at the end; nothing is left on failure.
+ *
+ * @throws the file-system error (`EEXIST` when `directory` exists), or the error of the frames.
+ */
+export async function exportTakeoutToDirectory(
+  directory: string,
+  backupInfo: BackupInfo,
+  frames: AsyncIterable<Frame> | Iterable<Frame>,
+  options: TakeoutToDirectoryOptions = {},
+): Promise<ExportSummary> {
+  const exporter = new TakeoutExporter(backupInfo);
+  const tmp = await temporaryDirectory(directory);
+  const summary: ExportSummary = {
+    format: 'signal',
+    directory,
+    chats: 0,
+    messages: 0,
+    media: { written: 0, bytes: 0, missing: [] },
+  };
+  const media = options.media === false ? undefined : options.media;
+  try {
+    const appender = new Appender(tmp);
+    await appender.add('main.jsonl', exporter.firstLine);
+    const seen = new Set<string>();
+    let itemIndex = -1;
+    for await (const frame of frames) {
+      if (frame.chatItem != null) {
+        itemIndex++;
+        options.onProgress?.(itemIndex + 1);
+      }
+      const kept = exporter.sanitize(frame);
+      if (kept === undefined) continue;
+      await appender.add('main.jsonl', `${takeoutFrameLine(kept)}\n`);
+      if (kept.chat != null) summary.chats++;
+      if (kept.chatItem != null) summary.messages++;
+      if (media === undefined) continue;
+      for (const pointer of filePointersOf(kept)) {
+        const a = attachmentOfPointer(pointer);
+        const missing = (reason: string): void => {
+          summary.media.missing.push({
+            chatId: String(kept.chatItem?.chatId ?? kept.chat?.id ?? ''),
+            messageId: kept.chatItem == null ? '' : String(itemIndex),
+            ...(a.fileName === undefined ? {} : { fileName: a.fileName }),
+            ...(a.contentType === undefined ? {} : { contentType: a.contentType }),
+            reason,
+          });
+        };
+        if (!a.present) {
+          missing('NOT_IN_BACKUP');
+          continue;
+        }
+        const name = a.localFileName ?? a.mediaName!;
+        const rel = `files/${name.slice(0, 2)}/${name}${takeoutExtension(a)}`;
+        if (seen.has(rel)) continue;
+        const source = await media(a);
+        if (source === undefined) {
+          missing('NOT_FOUND');
+          continue;
+        }
+        try {
+          summary.media.bytes += await writeChunks(join(tmp, ...rel.split('/')), source);
+        } catch (e) {
+          if (isBackupError(e)) {
+            missing(e.code);
+            continue;
+          }
+          throw e;
+        }
+        seen.add(rel);
+        summary.media.written++;
+      }
+    }
+    await appender.add('metadata.json', TAKEOUT_METADATA);
     await appender.flush();
     await rename(tmp, directory);
   } catch (e) {

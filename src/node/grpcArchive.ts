@@ -715,10 +715,12 @@ export interface GrpcServerProbe {
 }
 
 /** The options `@signalapp/mock-server` 27 needs: one item per CopyMedia, its older outcome numbers. */
-export const GRPC_MOCK_SERVER_27_OPTIONS = {
+export const GRPC_MOCK_SERVER_27_OPTIONS: Readonly<
+  Pick<GrpcArchiveOptions, 'copyMediaBatchSize' | 'copyMediaNumbering'>
+> = {
   copyMediaBatchSize: 1,
   copyMediaNumbering: 'mock-server-27',
-} as const satisfies GrpcArchiveOptions;
+};
 
 /**
  * {@link probeGrpc}, then (when it answers) one DeleteMedia with the same placeholder proof,

@@ -18,10 +18,27 @@ export {
   type ExportMediaSource,
   type ExportSummary,
   type ExportToDirectoryOptions,
+  exportTakeoutToDirectory,
   exportToDirectory,
   type MediaBytes,
   type MissingMedium,
+  type TakeoutToDirectoryOptions,
 } from './export.js';
 
 // A local backup folder found the way Signal Android finds one
 export { findLocalBackup, type LocalBackupLocation } from './findBackup.js';
+
+// Hosted backups: Signal's chat WebSocket (HTTP/2 extended CONNECT or HTTP/1.1) and the gRPC
+// anonymous backup service
+export { connectNodeChatWebSocket, type NodeChatWebSocketOptions, openNodeChatWebSocket } from './chatWebSocket.js';
+export {
+  type CopyMediaNumbering,
+  GRPC_MEDIA_BATCH_LIMIT,
+  GRPC_MOCK_SERVER_27_OPTIONS,
+  GrpcArchiveApi,
+  type GrpcArchiveOptions,
+  type GrpcProbeOptions,
+  type GrpcServerProbe,
+  probeGrpc,
+  probeGrpcServer,
+} from './grpcArchive.js';

@@ -1,8 +1,9 @@
 /**
  * A synthetic Signal account for demos, tests and benchmarks: contacts, groups, chats, and a
  * stream of chat items with edits, reactions, quotes, mentions, disappearing and view-once
- * messages and attachments with real bytes, all drawn from a seeded generator, so the same
- * options always give the same account. The frames follow libsignal's validation rules
+ * messages and attachments that open (PNG photos that a browser shows, WAV voice notes that
+ * play, text documents), all drawn from a seeded generator, so the same options always give the
+ * same account. The frames follow libsignal's validation rules
  * (docs/format.md §8.3) so that `validate()` accepts the backups made from them.
  *
  * Chat items are produced lazily by {@link SyntheticAccount.chatItems}: a caller can stream
@@ -23,6 +24,8 @@ import type {
 } from '../frames/schema.js';
 import { bytesToUuid } from '../internal/bytes.js';
 import { RECOVERY_KEY_ALPHABET } from '../keys/constants.js';
+import { drawPicture } from './png.js';
+import { toneClip } from './wav.js';
 import type { BackupContent, BackupWriter, Records } from '../api/writer.js';
 
 /** Size parameters of {@link generateSyntheticAccount}. Defaults are the demo's account. */
@@ -37,7 +40,11 @@ export interface SyntheticAccountOptions {
   messages?: number;
   /** Attachments with real bytes (a few of them view-once). Default 300. */
   attachments?: number;
-  /** Smallest and largest attachment size in bytes (log-uniform between). Default 2 KiB and 96 KiB. */
+  /**
+   * Smallest and largest attachment size in bytes (log-uniform between). Default 2 KiB and 96 KiB.
+   * Files are never smaller than the smallest valid file of their kind (69 bytes for a picture,
+   * 844 for a voice note); voice notes have even sizes.
+   */
   attachmentBytes?: readonly [number, number];
   /** Time of the first message, ms since the epoch. Default 2025-01-01T00:00:00Z. */
   startMs?: number;
@@ -53,8 +60,19 @@ export interface SyntheticAttachment {
   localKey: Uint8Array;
   /** SHA-256 of the plaintext (LocatorInfo.plaintextHash). */
   plaintextHash: Uint8Array;
-  /** MIME type (FilePointer.contentType), e.g. `image/jpeg`; view-once attachments are always `image/jpeg`. */
+  /**
+   * MIME type (FilePointer.contentType): `image/png` (a photo), `audio/wav` (a voice note) or
+   * `text/plain` (a document); view-once attachments are always photos.
+   */
   contentType: string;
+  /** Pixel size of a photo (FilePointer.width and height). */
+  width?: number;
+  /** Pixel size of a photo (FilePointer.width and height). */
+  height?: number;
+  /** File name of a document (FilePointer.fileName). */
+  fileName?: string;
+  /** True for a voice note (MessageAttachment.flag VOICE_MESSAGE): sent without text. */
+  voiceNote?: boolean;
   /** `dateSent` of the message that carries it. */
   sentAtMs: number;
   /** True when it belongs to a view-once message. */
@@ -141,7 +159,9 @@ const NAMES =
   'Alice Bob Carol Dave Erin Frank Grace Heidi Ivan Judy Mallory Niaj Olivia Peggy Rupert Sybil Trent Victor Walter Yara Zoe Amir Bea Chen Dana Elif Femi Gus Hana Ines Jon Kai Lena Milo Nora Omar Pia Quinn Rosa Sami Tess Umar Vera Wen Xena Yuri Zack Anya Boris Cleo'.split(
     ' ',
   );
-const CONTENT_TYPES = ['image/jpeg', 'image/jpeg', 'image/jpeg', 'image/png', 'video/mp4', 'application/pdf'];
+/** Attachment kinds and their odds: mostly photos, some voice notes and documents. */
+const KINDS = ['photo', 'photo', 'photo', 'photo', 'voice', 'document'] as const;
+type Kind = (typeof KINDS)[number];
 const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
 
 /** sfc32: a small, fast seeded generator (not for secrets: this account is public test data). */
@@ -398,20 +418,10 @@ export function generateSyntheticAccount(options: SyntheticAccountOptions = {}):
   for (let k = 0; k < attachmentCount; k++) {
     const index = Math.floor(((k + 0.5) * messages) / attachmentCount);
     const size = Math.round(Math.exp(logMin + rng.next() * (logMax - logMin)));
-    const plaintext = rng.bytes(size);
     const viewOnce = k % 20 === 7;
-    const contentType = viewOnce ? 'image/jpeg' : rng.pick(CONTENT_TYPES);
-    if (contentType === 'image/jpeg') plaintext.set([0xff, 0xd8, 0xff, 0xe0].slice(0, size));
+    const kind = viewOnce ? 'photo' : rng.pick(KINDS);
     attachmentAt.set(index, k);
-    attachments.push({
-      plaintext,
-      key: rng.bytes(64),
-      localKey: rng.bytes(64),
-      plaintextHash: sha256(plaintext),
-      contentType,
-      sentAtMs: sentAt(startMs, index),
-      viewOnce,
-    });
+    attachments.push(makeAttachment(rng, kind, size, k, sentAt(startMs, index), viewOnce));
   }
 
   function* chatItems(): Generator<ChatItem> {
@@ -484,18 +494,9 @@ export function extendSyntheticAccount(
   const timeOf = (index: number) => backupTimeMs - HOUR + (index - first + 1) * stepNew;
   for (let k = 0; k < photos; k++) {
     const index = first + Math.floor(((k + 0.5) * added) / photos);
-    const plaintext = rng.bytes(20_000 + rng.int(60_000));
-    plaintext.set([0xff, 0xd8, 0xff, 0xe0]);
+    const size = 20_000 + rng.int(60_000);
     attachmentAt.set(index, attachments.length);
-    attachments.push({
-      plaintext,
-      key: rng.bytes(64),
-      localKey: rng.bytes(64),
-      plaintextHash: sha256(plaintext),
-      contentType: 'image/jpeg',
-      sentAtMs: Math.round(timeOf(index)),
-      viewOnce: false,
-    });
+    attachments.push(makeAttachment(rng, 'photo', size, attachments.length, Math.round(timeOf(index)), false));
   }
   const old = account.chatItems;
   function* chatItems(): Generator<ChatItem> {
@@ -522,6 +523,50 @@ export function extendSyntheticAccount(
   };
   internals.set(result, inner);
   return result;
+}
+
+/** An attachment of `kind` about `size` bytes long, with fresh keys. */
+function makeAttachment(
+  rng: Prng,
+  kind: Kind,
+  size: number,
+  n: number,
+  sentAtMs: number,
+  viewOnce: boolean,
+): SyntheticAttachment {
+  const seed = rng.u32();
+  let plaintext: Uint8Array;
+  let extra: Partial<SyntheticAttachment>;
+  if (kind === 'photo') {
+    const picture = drawPicture(seed, size);
+    plaintext = picture.bytes;
+    extra = { contentType: 'image/png', width: picture.width, height: picture.height };
+  } else if (kind === 'voice') {
+    plaintext = toneClip(seed, size);
+    extra = { contentType: 'audio/wav', voiceNote: true };
+  } else {
+    plaintext = textDocument(new Prng(seed, 5), size);
+    extra = { contentType: 'text/plain', fileName: `notes-${n + 1}.txt` };
+  }
+  return {
+    plaintext,
+    key: rng.bytes(64),
+    localKey: rng.bytes(64),
+    plaintextHash: sha256(plaintext),
+    contentType: extra.contentType!,
+    ...extra,
+    sentAtMs,
+    viewOnce,
+  };
+}
+
+/** ASCII lines of words, exactly `size` bytes, ending in a newline. */
+function textDocument(rng: Prng, size: number): Uint8Array {
+  let text = '';
+  while (text.length < size) text += `${sentence(rng, 4, 16)}.\n`;
+  const out = new TextEncoder().encode(text.slice(0, size));
+  if (size > 0) out[size - 1] = 0x0a;
+  return out;
 }
 
 function sentAt(startMs: number, index: number): number {
@@ -556,6 +601,7 @@ function* generateItems(
     const attachmentIndex = attachmentAt.get(i);
     const attachment = attachmentIndex === undefined ? undefined : attachments[attachmentIndex]!;
     const viewOnce = attachment?.viewOnce === true;
+    const voiceNote = attachment?.voiceNote === true;
     const recent = backupTimeMs - sent < 3 * DAY;
     const read = outgoing || !recent || rng.next() < 0.5;
 
@@ -601,7 +647,8 @@ function* generateItems(
         text.body = body;
         text.bodyRanges = [{ start: 0, length: 1, mentionAci: plan.memberAcis[k]! }];
       }
-      item.standardMessage = { text };
+      // A voice note carries no text, as in Signal's apps.
+      item.standardMessage = voiceNote ? {} : { text };
       if (attachment !== undefined) item.standardMessage.attachments = [messageAttachment(attachment)];
       const previous = last.get(plan.chatId);
       if (previous !== undefined && rng.next() < 0.04) {
@@ -612,7 +659,7 @@ function* generateItems(
           type: 1, // NORMAL
         };
       }
-      if (rng.next() < 0.015) {
+      if (rng.next() < 0.015 && !voiceNote) {
         // An edited message: the earlier versions, oldest first, with the same timer.
         const count = 1 + rng.int(2);
         item.revisions = [];
@@ -642,7 +689,7 @@ function* generateItems(
       if (item.viewOnceMessage != null) item.viewOnceMessage.reactions = reactions;
       else item.standardMessage!.reactions = reactions;
     }
-    if (!viewOnce) last.set(plan.chatId, { dateSent: BigInt(sent), authorId, body });
+    if (!viewOnce && !voiceNote) last.set(plan.chatId, { dateSent: BigInt(sent), authorId, body });
     yield item;
   }
 }
@@ -651,9 +698,11 @@ function messageAttachment(a: SyntheticAttachment) {
   return {
     pointer: {
       contentType: a.contentType,
+      ...(a.fileName === undefined ? {} : { fileName: a.fileName }),
+      ...(a.width === undefined ? {} : { width: a.width, height: a.height }),
       locatorInfo: { key: a.key, plaintextHash: a.plaintextHash, size: a.plaintext.length, localKey: a.localKey },
     },
-    flag: 0, // NONE
+    flag: a.voiceNote === true ? 1 : 0, // VOICE_MESSAGE or NONE
     wasDownloaded: true,
   };
 }

@@ -118,7 +118,8 @@ describe('sbackup export', () => {
     // Pages reference images by relative path, and no network URL.
     const pages = names.filter((n) => n.endsWith('.html'));
     const html = (await Promise.all(pages.map((p) => readFile(join(to, p), 'utf8')))).join('');
-    expect(html).toMatch(/<img src="\.\.\/[^"]+\.jpg"/);
+    expect(html).toMatch(/<img src="\.\.\/[^"]+\.png"/);
+    expect(html).toMatch(/<audio controls preload="metadata" src="\.\.\/[^"]+\.wav"/);
     expect(html).not.toMatch(/(src|href)="(https?:|\/\/)/);
     // A second run into the same directory is refused and leaves it as it was.
     const again = await run(exportChats, [folder, '--aci', account.aci, '--to', to]).catch((e: Error) => e);

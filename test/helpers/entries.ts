@@ -11,6 +11,7 @@ export const ENTRY_SOURCES: Record<string, string> = {
   'sbackup/validate': 'src/validate/index.ts',
   'sbackup/backends': 'src/backends/index.ts',
   'sbackup/export': 'src/export/index.ts',
+  'sbackup/merge': 'src/merge/index.ts',
   'sbackup/hosted': 'src/hosted/index.ts',
   'sbackup/node': 'src/node/index.ts',
   'sbackup/testing': 'src/testing/index.ts',

@@ -2,8 +2,9 @@
 
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { openBackup } from '../../container/reader.js';
+import { openBackupBytes } from '../../container/reader.js';
 import { BackupError } from '../../errors.js';
+import { DEFAULT_MAX_FRAME_BYTES } from '../../internal/wire.js';
 import type { BackupMetadata } from '../../keys/metadata.js';
 import { fileSource } from '../../node/file.js';
 import {
@@ -21,8 +22,10 @@ import {
   writeOutput,
 } from '../io.js';
 
-/** Read size for plaintext frame files: small enough that a chunk of empty frames stays small in memory. */
-const FRAMES_CHUNK = 64 * 1024;
+/** Read size for the .binproto that `encrypt` reads (it is split into views, in batches). */
+const ENCRYPT_READ_CHUNK = 1 << 20;
+/** Frames split off a read at a time: a chunk of empty frames never sits in memory as a million views. */
+const SPLIT_BATCH = 4096;
 
 const keyOptions = {
   aep: { type: 'string' },
@@ -96,9 +99,9 @@ pair's --enc-salt and --pw-salt. Without --fs-token (or with --legacy) the legac
       throw new UsageError('metadata options need --fs-token and the modern layout');
     }
     // Loaded here, not at the top: `decrypt` and `inspect` share this module and need neither.
-    const [{ encryptBackupStream }, { splitBackupStream }] = await Promise.all([
+    const [{ encryptBackupStream, framesInBatches }, { ChunkSplitter }] = await Promise.all([
       import('../../container/writer.js'),
-      import('../../frames/stream.js'),
+      import('../../container/framing.js'),
     ]);
     const [input, output] = positionals as [string, string];
     const { size } = await inputFile(input);
@@ -109,32 +112,39 @@ pair's --enc-salt and --pw-salt. Without --fs-token (or with --legacy) the legac
       { plaintext: false, inputs: [input], noClobber: values['no-clobber'], ctx },
       async (out) => {
         // The input is the unencrypted .binproto form: varint-delimited BackupInfo, then Frames,
-        // streamed (bounded memory whatever the number of frames).
+        // read in large chunks and split into views of each chunk, handed to the writer in
+        // batches (bounded memory whatever the number of frames; one await per batch).
+        const splitter = new ChunkSplitter(limits.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
         let read = 0;
-        async function* chunks() {
-          for await (const c of createReadStream(input, { highWaterMark: FRAMES_CHUNK }) as AsyncIterable<Uint8Array>) {
-            read += c.length;
-            yield c;
+        async function* batches(): AsyncGenerator<Uint8Array[]> {
+          const file = createReadStream(input, { highWaterMark: ENCRYPT_READ_CHUNK }) as AsyncIterable<Uint8Array>;
+          for await (const chunk of file) {
+            read += chunk.length;
+            for (let rest: Uint8Array | undefined = chunk; rest !== undefined; ) {
+              const batch: Uint8Array[] = [];
+              rest = splitter.pushSome(rest, batch, SPLIT_BATCH);
+              if (batch.length > 0) yield batch;
+            }
+            bar.update(size === 0 ? 0 : read / size);
           }
+          splitter.finish();
         }
-        const messages = splitBackupStream(chunks(), limits)[Symbol.asyncIterator]();
-        const first = await messages.next().catch((e) => {
+        const all = batches();
+        const first = await all.next().catch((e) => {
           if (e instanceof BackupError && e.code === 'EMPTY_INPUT') {
             throw new BackupError('EMPTY_INPUT', 'input: no BackupInfo (the file is empty)');
           }
           throw e;
         });
         if (first.done) throw new BackupError('EMPTY_INPUT', 'input: no BackupInfo (the file is empty)');
-        async function* frames() {
-          let n = 0;
-          for (;;) {
-            const r = await messages.next();
-            if (r.done) return;
-            if (++n % 4096 === 0) bar.update(size === 0 ? 0 : read / size);
-            yield r.value.bytes;
-          }
-        }
-        for await (const chunk of encryptBackupStream(first.value.bytes, frames(), { key, metadata, level })) {
+        const [backupInfo, ...head] = first.value as [Uint8Array, ...Uint8Array[]];
+        const frames = framesInBatches(
+          (async function* () {
+            yield head;
+            yield* all;
+          })(),
+        );
+        for await (const chunk of encryptBackupStream(backupInfo, frames, { key, metadata, level })) {
           await out.write(chunk);
         }
       },
@@ -169,13 +179,14 @@ created 0600 (a replaced file keeps its mode, made no looser than 0600); - write
       output,
       { plaintext: true, inputs: [input], noClobber: values['no-clobber'], ctx },
       async (out) => {
-        const backup = await openBackup(source, { key, ...limits });
-        await out.writeDelimited(backup.backupInfo);
-        let n = 0;
-        for await (const f of backup.frames) {
-          // Buffered by bytes, prefixes included: a million empty frames are a few writes.
-          await out.writeDelimited(f);
-          if (++n % 4096 === 0) bar.update(Math.min(0.99, n / (n + 4096)));
+        // The output is the delimited plaintext itself: copied chunk by chunk once its framing
+        // and the limits are checked (the same checks and errors as reading frame by frame).
+        const backup = await openBackupBytes(source, { key, ...limits });
+        let written = 0;
+        for await (const chunk of backup.bytes) {
+          await out.write(chunk);
+          written += chunk.length;
+          bar.update(Math.min(0.99, written / (written + 2 ** 24)));
         }
       },
     );

@@ -12,11 +12,18 @@ import {
   type ExportRecord,
   exportRecords,
 } from '../../export/model.js';
+import { HtmlArchive } from '../../export/html.js';
 import { iterateBytes } from '../../internal/stream.js';
-import { decodeFrame, type Frame } from '../../frames/codec.js';
+import { type BackupInfo, decodeBackupInfo, decodeFrame, type Frame } from '../../frames/codec.js';
 import { type LocalSnapshotOptions, openLocalSnapshot } from '../../incremental/localRead.js';
 import { nodeBackend } from '../../node/backend.js';
-import { type ExportFormat, type ExportMediaSource, exportToDirectory } from '../../node/export.js';
+import {
+  type ExportFormat,
+  type ExportMediaSource,
+  type ExportSummary,
+  exportTakeoutToDirectory,
+  exportToDirectory,
+} from '../../node/export.js';
 import { fileSource } from '../../node/file.js';
 import { fsStorage } from '../../node/fsStorage.js';
 import { findLocalBackup } from '../../node/findBackup.js';
@@ -62,6 +69,7 @@ interface InputValues {
 }
 
 interface OpenedInput {
+  backupInfo: BackupInfo;
   frames: AsyncIterable<Frame>;
   media: ExportMediaSource | undefined;
   options: Pick<ExportOptions, 'attachmentNames' | 'selfAci'>;
@@ -129,6 +137,7 @@ async function openInput(path: string, values: InputValues, ctx: CliContext): Pr
       return entry === undefined ? undefined : opened.readMedia(entry);
     };
     return {
+      backupInfo: decodeBackupInfo(opened.backupInfo),
       frames: decoded(opened.frames),
       media: async (a) => (await local(a)) ?? (mediaDir === undefined ? undefined : await mediaDir(a)),
       options: aci === undefined ? {} : { selfAci: aci },
@@ -138,6 +147,7 @@ async function openInput(path: string, values: InputValues, ctx: CliContext): Pr
   const { key } = await messageBackupKeyOptions(values, ctx);
   const reader = await BackupReader.open(await fileSource(path), { key, backend: nodeBackend });
   return {
+    backupInfo: reader.backupInfo,
     frames: reader.frames(),
     media: mediaDir,
     options: { attachmentNames: (p) => reader.attachmentNames(p), selfAci: requireOption(aci, 'aci') },
@@ -257,13 +267,17 @@ ${KEY_USAGE}`,
 };
 
 export const exportChats: Command = {
-  summary: 'export chats for people: an HTML archive, JSON or JSON Lines, with media',
-  usage: `sbackup export <backup> --to <dir> [--format html|json|jsonl] [filters] [--no-media] [--page-size <n>] [key options]
+  summary: "export chats for people (HTML archive, JSON, JSON Lines) or in Signal's plaintext export layout",
+  usage: `sbackup export <backup> --to <dir> [--format html|json|jsonl|signal] [filters] [--no-media] [--page-size <n>] [--tz <zone>] [key options]
 
 Writes <dir> (which must not exist; written under a temporary name and renamed at the end):
 html: index.html, style.css and <chat>/page-N.html; json: export.json; jsonl: export.jsonl;
-and each medium once, decrypted and checked, as <chat>/<date>-<n>-<file name>. Missing media are
-listed in the JSON summary printed at the end, not fatal. Files are created 0600.
+and each medium once, decrypted and checked, as <chat>/<date>-<n>-<file name>. --tz <IANA zone>
+(html; default UTC) shows dates and times in that zone, e.g. --tz Europe/Berlin.
+signal: Signal's own plaintext export (as Signal Desktop writes it): main.jsonl (the frames as
+libsignal's exporter writes them; no disappearing messages, view-once media left out),
+metadata.json and files/<xx>/<name>.<ext>, decrypted; the whole backup, so no filters.
+Missing media are listed in the JSON summary printed at the end, not fatal. Files are created 0600.
 ${FILTER_USAGE}
 ${KEY_USAGE}`,
   async run(args, ctx) {
@@ -276,35 +290,64 @@ ${KEY_USAGE}`,
         format: { type: 'string' },
         'no-media': { type: 'boolean' },
         'page-size': { type: 'string' },
+        tz: { type: 'string' },
       },
       { min: 1, max: 1 },
     );
     const to = requireOption(values.to, 'to');
     const format = (values.format ?? 'html') as ExportFormat;
-    if (!['html', 'json', 'jsonl'].includes(format)) throw new UsageError('--format: expected html, json or jsonl');
+    if (!['html', 'json', 'jsonl', 'signal'].includes(format)) {
+      throw new UsageError('--format: expected html, json, jsonl or signal');
+    }
+    if (format === 'signal') {
+      const used = [...Object.keys(filterOptions), 'page-size', 'tz'].filter(
+        (k) => (values as Record<string, unknown>)[k] !== undefined,
+      );
+      if (used.length > 0) {
+        throw new UsageError(`--format signal exports the whole backup; --${used[0]} is for html, json and jsonl`);
+      }
+    }
     let pageSize: number | undefined;
     if (values['page-size'] !== undefined) {
       pageSize = Number(values['page-size']);
       if (!Number.isSafeInteger(pageSize) || pageSize < 1)
         throw new UsageError('--page-size: expected an integer >= 1');
     }
+    if (values.tz !== undefined && format !== 'html') throw new UsageError('--tz is for --format html');
+    if (values.tz !== undefined) {
+      try {
+        new HtmlArchive({ timeZone: values.tz });
+      } catch {
+        throw new UsageError(
+          `--tz: expected an IANA time zone such as Europe/Berlin, got ${JSON.stringify(values.tz)}`,
+        );
+      }
+    }
     const filter = filterOf(values);
     if ((await stat(to).catch(() => undefined)) !== undefined) throw new UsageError(`--to: ${to} already exists`);
     const input = await openInput(positionals[0]!, values, ctx);
-    const records: AsyncIterable<ExportRecord> = exportRecords(input.frames, { ...input.options, filter });
     const tty = ctx.stderr.isTTY === true;
-    const summary = await exportToDirectory(to, records, {
-      format,
-      media: values['no-media'] ? false : (input.media ?? (() => undefined)),
-      ...(pageSize === undefined ? {} : { pageSize }),
-      ...(tty
-        ? {
-            onProgress: (n: number) => {
-              if (n % 500 === 0) ctx.stderr.write(`\r\x1b[Kexporting: ${n} messages`);
-            },
-          }
-        : {}),
-    });
+    const progress = tty
+      ? {
+          onProgress: (n: number) => {
+            if (n % 500 === 0) ctx.stderr.write(`\r\x1b[Kexporting: ${n} messages`);
+          },
+        }
+      : {};
+    const media = values['no-media'] ? false : (input.media ?? (() => undefined));
+    let summary: ExportSummary;
+    if (format === 'signal') {
+      summary = await exportTakeoutToDirectory(to, input.backupInfo, input.frames, { media, ...progress });
+    } else {
+      const records: AsyncIterable<ExportRecord> = exportRecords(input.frames, { ...input.options, filter });
+      summary = await exportToDirectory(to, records, {
+        format,
+        media,
+        ...(pageSize === undefined ? {} : { pageSize }),
+        ...(values.tz === undefined ? {} : { timeZone: values.tz }),
+        ...progress,
+      });
+    }
     if (tty) ctx.stderr.write('\r\x1b[K');
     printJson(ctx, {
       ok: true,
