@@ -86,14 +86,17 @@ function expectedMedia(acc: SyntheticAccount): Map<string, Uint8Array> {
   return out;
 }
 
-async function roundTrip(version: 22 | 27, seed: number) {
+async function roundTrip(version: 22 | 27, seed: number, fsToken?: string) {
   const mock = await startMockServer(version);
   const dir = await mkdtemp(join(work, `v${version}-`));
   try {
     const acc = syntheticAccount(seed);
     const { frames, media, bytes } = await inputs(acc, dir);
     const { ca, zk } = await serverFiles(mock, dir);
-    const common = ['--server', mock.url, '--login', mock.login, '--aci', mock.aci, '--ca', ca, '--zk-params', zk];
+    const common = [
+      ...['--server', mock.url, '--login', mock.login, '--aci', mock.aci, '--ca', ca, '--zk-params', zk],
+      ...(fsToken === undefined ? [] : ['--fs-token', fsToken]),
+    ];
     // The synthetic account's ACI is its own; the server's account is the mock's: back up as the mock's ACI.
     const env = { SBACKUP_PASSWORD: mock.password, SBACKUP_AEP: acc.recoveryKey };
 
@@ -131,6 +134,14 @@ async function roundTrip(version: 22 | 27, seed: number) {
     expect(new Set(names)).toEqual(new Set(want.keys()));
     for (const [name, plain] of want) {
       expect(Buffer.from(await readFile(join(out, 'media', name))).equals(Buffer.from(plain))).toBe(true);
+    }
+
+    if (fsToken !== undefined) {
+      const noToken = common.filter((x, i, a) => x !== '--fs-token' && a[i - 1] !== '--fs-token');
+      const refused = await cli(['hosted', 'restore', ...noToken, '--out', join(dir, 'no-token')], { env });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('does not authenticate');
+      expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     }
 
     // A second run finds every medium on the server.
@@ -197,8 +208,9 @@ describe('hosted backup end to end against @signalapp/mock-server', () => {
     await roundTrip(22, 21);
   });
 
-  it('27.x over gRPC (picked automatically): the same round trip', async () => {
-    await roundTrip(27, 22);
+  it('27.x over gRPC (picked automatically): the same round trip, forward-secrecy layout', async () => {
+    // With a forward-secrecy token: the modern layout, which restore opens only with the token.
+    await roundTrip(27, 22, 'ab'.repeat(32));
   });
 
   describe('the server refuses what it must (22.x, native libsignal checks)', () => {
