@@ -36,6 +36,9 @@ const COMMAND_MODULES: Record<string, [load: () => Promise<Record<string, Comman
   'local restore': [() => import('./commands/incremental.js'), 'localRestore'],
   merge: [() => import('./commands/merge.js'), 'merge'],
   view: [() => import('./commands/view.js'), 'view'],
+  'hosted backup': [() => import('./commands/hosted.js'), 'hostedBackupCommand'],
+  'hosted restore': [() => import('./commands/hosted.js'), 'hostedRestoreCommand'],
+  'hosted status': [() => import('./commands/hosted.js'), 'hostedStatusCommand'],
 };
 
 /** The names of every command, in the order `sbackup --help` lists them. */

@@ -50,3 +50,33 @@ export {
   type WebSocketLike,
 } from './websocket.js';
 export { RestArchiveApi, type RestArchiveApiOptions } from './rest.js';
+
+// The client, uploads, CDN reads and the whole job
+export { ArchiveClient, type ArchiveClientOptions, type RetryOptions } from './client.js';
+export {
+  type AbortSignalLike,
+  type StreamedBody,
+  type TusHttpStack,
+  type TusUploadOptions,
+  type TusUploadResult,
+  tusUpload,
+} from './upload.js';
+export { type CdnFetch, type CdnObject, type CdnReadOptions, type CdnResponse, cdnBackupUrl, cdnRead } from './cdn.js';
+export {
+  type DefaultTransferOptions,
+  defaultTransfer,
+  type HostedBackupOptions,
+  type HostedBackupProgress,
+  type HostedBackupReport,
+  type HostedMediaRequest,
+  type HostedMediaSource,
+  type HostedRestore,
+  type HostedRestoreOptions,
+  type HostedSpool,
+  type RestoredMedium,
+  type HostedTransfer,
+  hostedBackup,
+  hostedRestore,
+  memorySpool,
+} from './job.js';
+export { SIGNAL_BACKUP_SERVER_PUBLIC_PARAMS } from './params.js';
