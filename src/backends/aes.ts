@@ -92,7 +92,7 @@ function build(): Tables {
   return { sbox, inv, te0, te1, te2, te3, td0, td1, td2, td3 };
 }
 
-export const getTables = (): Tables => (tables ??= build());
+const getTables = (): Tables => (tables ??= build());
 
 /** An expanded AES-256 key: the encryption schedule, and the decryption one on first use. */
 export interface AesKey {
