@@ -1,8 +1,8 @@
 /**
  * `sbackup/backends`: the crypto and compression primitives each runtime runs on. The default is
  * chosen at first use (node:crypto / node:zlib under Node's `node` export condition; WebCrypto
- * with pure-JS inflate/deflate where WebCrypto exists; pure JS otherwise) and every backend
- * produces the same bytes. `setDefaultBackend` is also on the root entry.
+ * AES with the native `DecompressionStream` inflate where usable and fflate's deflate where
+ * WebCrypto exists; pure JS otherwise) and every backend produces the same bytes. `setDefaultBackend` is also on the root entry.
  */
 
 export { defaultAsyncBackend, defaultBackend, setDefaultBackend } from './auto.js';

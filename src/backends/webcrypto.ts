@@ -1,14 +1,17 @@
 /**
  * The WebCrypto backend: AES-256-CBC through `crypto.subtle` (hardware AES in browsers, Deno, Bun
- * and Node), everything else as in the pure backend. WebCrypto has no streaming hash or HMAC, so
- * those stay on noble; it has no streaming CBC either, so streams are built by chaining one-shot
- * calls (see below). `crypto.subtle` is looked up on first use, never at import time.
+ * and Node), DEFLATE decompression through `DecompressionStream('deflate-raw')` where it can be
+ * used (streamInflate.ts; fflate elsewhere), everything else as in the pure backend. WebCrypto
+ * has no streaming hash or HMAC, so those stay on noble; it has no streaming CBC either, so
+ * streams are built by chaining one-shot calls (see below). `crypto.subtle` and
+ * `DecompressionStream` are looked up on first use, never at import time.
  */
 
 import { BackupError } from '../errors.js';
 import { assertBytes, concatBytes } from '../internal/bytes.js';
 import { AES_BLOCK, BlockBuffer, stripPkcs7 } from './cbc.js';
 import { pureBackend } from './pure.js';
+import { streamInflate } from './streamInflate.js';
 import type { CbcStream, CryptoBackend } from './types.js';
 
 const EMPTY = new Uint8Array(0);
@@ -100,10 +103,11 @@ function decryptStream(rawKey: Uint8Array, iv: Uint8Array): CbcStream {
   };
 }
 
-/** The WebCrypto backend: `crypto.subtle` AES-CBC, noble hashes, fflate DEFLATE. */
+/** The WebCrypto backend: `crypto.subtle` AES-CBC, native or fflate inflate, fflate deflate, noble hashes. */
 export const webCryptoBackend: CryptoBackend = {
   ...pureBackend,
   name: 'webcrypto',
   aesCbcEncrypt: encryptStream,
   aesCbcDecrypt: decryptStream,
+  createInflate: streamInflate,
 };
