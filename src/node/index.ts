@@ -45,3 +45,7 @@ export {
 
 // `sbackup view`: the browser viewer's files served on 127.0.0.1 with its Content-Security-Policy
 export { startViewServer, VIEWER_CSP, type ViewServer, type ViewServerOptions, viewerDirectory } from './viewServer.js';
+
+// Hosted backups over Node's TLS (a private CA for a test server) and a spool file for uploads
+export { type NodeTlsOptions, nodeCdnFetch, nodeTusHttpStack } from './hostedHttp.js';
+export { fileSpool } from './hostedSpool.js';
