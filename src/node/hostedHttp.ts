@@ -19,11 +19,17 @@ export interface NodeTlsOptions {
   servername?: string;
 }
 
+/** A TUS HTTP stack that streams re-openable sources into its requests. */
+export interface StreamingTusHttpStack extends TusHttpStack {
+  /** Always true: bodies are piped, so an upload never holds the whole file. */
+  readonly streamsBodies: true;
+}
+
 /**
  * tus-js-client's Node HTTP stack with the TLS options (loaded on first use of the stack).
  * Pass it as `httpStack` to `tusUpload`.
  */
-export async function nodeTusHttpStack(options: NodeTlsOptions = {}): Promise<TusHttpStack & { streamsBodies: true }> {
+export async function nodeTusHttpStack(options: NodeTlsOptions = {}): Promise<StreamingTusHttpStack> {
   const tus = await import('tus-js-client');
   const inner = new tus.DefaultHttpStack({
     ...(options.ca === undefined ? {} : { ca: options.ca }),

@@ -47,5 +47,5 @@ export {
 export { startViewServer, VIEWER_CSP, type ViewServer, type ViewServerOptions, viewerDirectory } from './viewServer.js';
 
 // Hosted backups over Node's TLS (a private CA for a test server) and a spool file for uploads
-export { type NodeTlsOptions, nodeCdnFetch, nodeTusHttpStack } from './hostedHttp.js';
+export { type NodeTlsOptions, nodeCdnFetch, nodeTusHttpStack, type StreamingTusHttpStack } from './hostedHttp.js';
 export { fileSpool } from './hostedSpool.js';

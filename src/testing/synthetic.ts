@@ -22,7 +22,7 @@ import type {
   Recipient,
   StickerPack,
 } from '../frames/schema.js';
-import { bytesToUuid } from '../internal/bytes.js';
+import { bytesToUuid, utf8 } from '../internal/bytes.js';
 import { RECOVERY_KEY_ALPHABET } from '../keys/constants.js';
 import { drawPicture } from './png.js';
 import { toneClip } from './wav.js';
@@ -564,7 +564,7 @@ function makeAttachment(
 function textDocument(rng: Prng, size: number): Uint8Array {
   let text = '';
   while (text.length < size) text += `${sentence(rng, 4, 16)}.\n`;
-  const out = new TextEncoder().encode(text.slice(0, size));
+  const out = utf8(text.slice(0, size));
   if (size > 0) out[size - 1] = 0x0a;
   return out;
 }
