@@ -9,6 +9,7 @@ import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readHiddenLine } from '../../src/cli/io.js';
@@ -237,5 +238,29 @@ describe('the recovery key', () => {
     const cancelled = readHiddenLine(closed, { write: () => {} }, 'Key: ');
     closed.end();
     await expect(cancelled).rejects.toThrow('no recovery key given');
+  });
+  // A real terminal: util-linux `script` gives the command a pseudo-terminal as stdin, so the
+  // prompt must turn echo off; what the terminal shows afterwards must not contain the key.
+  const hasScript = spawnSync('script', ['--version']).status === 0;
+  it.runIf(hasScript)('on a real terminal the key is asked for with echo off', { timeout: 60_000 }, async () => {
+    const { root } = await makeFolder();
+    const command = [process.execPath, '--import', 'tsx', 'src/cli/bin.ts', 'local', 'verify', root]
+      .map((a) => `'${a.replaceAll("'", "'\\''")}'`)
+      .join(' ');
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      cwd: join(import.meta.dirname, '..', '..'),
+      env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'SBACKUP_AEP')),
+    });
+    let screen = '';
+    child.stdout.on('data', (d: Buffer) => {
+      screen += d.toString('utf8');
+      if (/recovery key/i.test(screen) && !child.stdin.writableEnded) child.stdin.end(`${AEP}\r`);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(screen).toMatch(/recovery key/i);
+    expect(screen).toMatch(/"ok":\s*true/);
+    expect(screen).not.toContain(AEP);
+    expect(screen.replaceAll(/\s/g, '')).not.toContain(AEP.slice(0, 16));
+    expect(code).toBe(0);
   });
 });
