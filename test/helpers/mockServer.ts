@@ -104,13 +104,13 @@ export async function startMockServer(version: MockServerVersion = 22): Promise<
         try {
           await server.close();
         } finally {
-          await rm(cdn3Path, { recursive: true, force: true });
+          await rm(cdn3Path, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
         }
       },
     };
   } catch (error) {
     if (listening) await server.close().catch(() => undefined);
-    await rm(cdn3Path, { recursive: true, force: true });
+    await rm(cdn3Path, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     throw error;
   }
 }

@@ -73,7 +73,7 @@ export async function startMockGrpcServer(): Promise<MockGrpcServer> {
     },
     async close() {
       await server.close();
-      await rm(cdn3Path, { recursive: true, force: true });
+      await rm(cdn3Path, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };
 }

@@ -42,7 +42,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'sbackup-e2e-'));
 });
 afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
+  await rm(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 });
 
 function syntheticAccount(seed: number): SyntheticAccount {
@@ -65,7 +65,7 @@ async function inputs(acc: SyntheticAccount, dir: string, chatItems?: Iterable<n
   const frames = join(dir, `frames-${parts.length}-${randomBytes(3).toString('hex')}.binproto`);
   await writeFile(frames, concatByteList(parts));
   const media = join(dir, 'media-in');
-  await rm(media, { recursive: true, force: true });
+  await rm(media, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   await import('node:fs/promises').then((fs) => fs.mkdir(media, { recursive: true }));
   for (const [i, a] of acc.attachments.entries()) await writeFile(join(media, `file-${i}.bin`), a.plaintext);
   return { frames, media, bytes: concatByteList(parts) };

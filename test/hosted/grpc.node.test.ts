@@ -384,7 +384,7 @@ describe('probeGrpc', () => {
     } finally {
       client.close();
       await old.close();
-      await rm(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     }
   });
 

@@ -262,7 +262,7 @@ describe('hostedBackup and hostedRestore', () => {
       await restored.dispose();
       expect(await readdir(dir)).toEqual([]);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     }
   });
 

@@ -55,7 +55,7 @@ beforeAll(async () => {
 afterAll(async () => {
   http.closeAllConnections();
   await new Promise((r) => http.close(r));
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 });
 
 const form = (headers: Record<string, string> = {}) => ({ cdn: 3, key: 'k', headers, signedUploadLocation: base });
