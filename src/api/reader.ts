@@ -175,28 +175,42 @@ export class BackupReader {
    * @throws {BackupError} as {@link frames}; `INVALID_BACKUP` when the backup has no AccountData frame.
    */
   async readAll(): Promise<RestoredBackup> {
-    let account: AccountData | undefined;
-    const out: Omit<RestoredBackup, 'account'> = {
-      backupInfo: this.backupInfo,
-      recipients: [],
-      chats: [],
-      stickerPacks: [],
-      adHocCalls: [],
-      notificationProfiles: [],
-      chatFolders: [],
-      chatItems: [],
-    };
-    for await (const f of this.frames()) {
-      if (f.account != null) account = f.account;
-      else if (f.recipient != null) out.recipients.push(f.recipient);
-      else if (f.chat != null) out.chats.push(f.chat);
-      else if (f.stickerPack != null) out.stickerPacks.push(f.stickerPack);
-      else if (f.adHocCall != null) out.adHocCalls.push(f.adHocCall);
-      else if (f.notificationProfile != null) out.notificationProfiles.push(f.notificationProfile);
-      else if (f.chatFolder != null) out.chatFolders.push(f.chatFolder);
-      else if (f.chatItem != null) out.chatItems.push(f.chatItem);
-    }
-    if (account === undefined) throw new BackupError('INVALID_BACKUP', 'the backup has no AccountData frame');
-    return { ...out, account };
+    return collectBackup(this.backupInfo, this.frames(), 'the backup');
   }
+}
+
+/**
+ * Sorts a backup's frames by kind into a {@link RestoredBackup} (internal: {@link BackupReader.readAll}
+ * and the CLI's `.binproto` reader share it).
+ * @param what names the input in the error message.
+ * @throws {BackupError} `INVALID_BACKUP` when there is no AccountData frame.
+ */
+export async function collectBackup(
+  backupInfo: BackupInfo,
+  frames: AsyncIterable<Frame> | Iterable<Frame>,
+  what: string,
+): Promise<RestoredBackup> {
+  let account: AccountData | undefined;
+  const out: Omit<RestoredBackup, 'account'> = {
+    backupInfo,
+    recipients: [],
+    chats: [],
+    stickerPacks: [],
+    adHocCalls: [],
+    notificationProfiles: [],
+    chatFolders: [],
+    chatItems: [],
+  };
+  for await (const f of frames) {
+    if (f.account != null) account = f.account;
+    else if (f.recipient != null) out.recipients.push(f.recipient);
+    else if (f.chat != null) out.chats.push(f.chat);
+    else if (f.stickerPack != null) out.stickerPacks.push(f.stickerPack);
+    else if (f.adHocCall != null) out.adHocCalls.push(f.adHocCall);
+    else if (f.notificationProfile != null) out.notificationProfiles.push(f.notificationProfile);
+    else if (f.chatFolder != null) out.chatFolders.push(f.chatFolder);
+    else if (f.chatItem != null) out.chatItems.push(f.chatItem);
+  }
+  if (account === undefined) throw new BackupError('INVALID_BACKUP', `${what} has no AccountData frame`);
+  return { ...out, account };
 }

@@ -14,7 +14,7 @@ import { defaultTransfer, type HostedRestore, hostedBackup, hostedRestore } from
 import { SIGNAL_BACKUP_SERVER_PUBLIC_PARAMS } from '../../hosted/params.js';
 import { RestArchiveApi } from '../../hosted/rest.js';
 import type { ChatTransport } from '../../hosted/transport.js';
-import type { RestoredBackup } from '../../api/reader.js';
+import { collectBackup, type RestoredBackup } from '../../api/reader.js';
 import { forEachFilePointer } from '../../incremental/references.js';
 import { fromBase64 } from '../../internal/bytes.js';
 import { deriveBackupKey } from '../../keys/hierarchy.js';
@@ -182,40 +182,15 @@ async function connect(values: Values, ctx: CliContext) {
 }
 
 /** Reads a .binproto (varint-delimited BackupInfo + Frames) into a BackupContent. */
-async function readFrames(
-  path: string,
-): Promise<Omit<RestoredBackup, 'account'> & { account: RestoredBackup['account'] }> {
+async function readFrames(path: string): Promise<RestoredBackup> {
   await inputFile(path);
-  const bytes = new Uint8Array(await readFile(path));
-  const out: Omit<RestoredBackup, 'account' | 'backupInfo'> = {
-    recipients: [],
-    chats: [],
-    stickerPacks: [],
-    adHocCalls: [],
-    notificationProfiles: [],
-    chatFolders: [],
-    chatItems: [],
-  };
-  let backupInfo: RestoredBackup['backupInfo'] | undefined;
-  let account: RestoredBackup['account'] | undefined;
-  for await (const m of splitBackupStream([bytes])) {
-    if (m.index === 0) {
-      backupInfo = decodeBackupInfo(m.bytes);
-      continue;
-    }
-    const f = decodeFrame(m.bytes);
-    if (f.account != null) account = f.account;
-    else if (f.recipient != null) out.recipients.push(f.recipient);
-    else if (f.chat != null) out.chats.push(f.chat);
-    else if (f.stickerPack != null) out.stickerPacks.push(f.stickerPack);
-    else if (f.adHocCall != null) out.adHocCalls.push(f.adHocCall);
-    else if (f.notificationProfile != null) out.notificationProfiles.push(f.notificationProfile);
-    else if (f.chatFolder != null) out.chatFolders.push(f.chatFolder);
-    else if (f.chatItem != null) out.chatItems.push(f.chatItem);
-  }
-  if (backupInfo === undefined) throw new BackupError('INVALID_BACKUP', `${path}: no BackupInfo`);
-  if (account === undefined) throw new BackupError('INVALID_BACKUP', `${path}: no AccountData frame`);
-  return { ...out, backupInfo, account };
+  const messages = splitBackupStream([new Uint8Array(await readFile(path))]);
+  const first = await messages.next();
+  if (first.done === true) throw new BackupError('INVALID_BACKUP', `${path}: no BackupInfo`);
+  const frames = (async function* () {
+    for await (const m of messages) yield decodeFrame(m.bytes);
+  })();
+  return collectBackup(decodeBackupInfo(first.value.bytes), frames, path);
 }
 
 /** Makes `dir` (and its new parents) private: 0700. */
